@@ -334,7 +334,7 @@ impl MrsData {
         }
         let mut combined = self.samples.index_axis(Axis(axis), 0).to_owned() * weights[0];
         for (coil, weight) in weights.iter().enumerate().skip(1) {
-            combined = combined + &(self.samples.index_axis(Axis(axis), coil).to_owned() * *weight);
+            combined += &(self.samples.index_axis(Axis(axis), coil).to_owned() * *weight);
         }
         let mut dims = self.dims.clone();
         dims.remove(axis - 1);
