@@ -7,7 +7,7 @@
 #![allow(clippy::float_cmp)]
 
 use mrs_core::{Acquisition, BasisSet, Complex64, Fid, MrsData};
-use mrs_io::lcmodel::{basis, control, raw};
+use mrs_io::lcmodel::{basis, control, coord, raw};
 use mrs_io::{ErrorKind, ReadOptions};
 use std::path::{Path, PathBuf};
 
@@ -637,4 +637,176 @@ fn empty_basis_set_is_not_written() -> TestResult {
     );
     assert!(matches!(kind_of(result), ErrorKind::MissingField { .. }));
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// .COORD
+
+#[test]
+fn liver_coord() -> TestResult {
+    let path = data("liver/liver.COORD");
+    assert!(coord::looks_like(&std::fs::read(&path)?));
+    let output = coord::read(&path)?;
+    assert!(output.title_lines[0].contains("LCModel (Version 6.3-1B)"));
+    assert_eq!(output.ratio_label.as_deref(), Some("/L16+L0"));
+    // The heading announces 42 lines but LCModel printed 12 (header and 11 rows).
+    assert_eq!(output.announced_concentration_lines, Some(42));
+    assert_eq!(output.concentrations.len(), 11);
+    let names: Vec<&str> = output
+        .concentrations
+        .iter()
+        .map(|r| r.metabolite.as_str())
+        .collect();
+    for name in [
+        "Lip09", "Lip13", "Lip16", "Lip21", "Lip23", "Lip28", "Cho", "Glycg",
+    ] {
+        assert!(names.contains(&name), "{name} missing from {names:?}");
+    }
+    let lip13 = output.concentration("Lip13").expect("Lip13");
+    assert_eq!(lip13.concentration, 0.125);
+    assert_eq!(lip13.sd_percent, 3.0);
+    assert_eq!(lip13.ratio, 0.878);
+    let combined = output.concentration("L16+L09+L13").expect("combination");
+    assert_eq!(combined.components(), vec!["L16", "L09", "L13"]);
+    assert_eq!(combined.ratio, 1.0);
+    let glycogen = output.concentration("Glycg").expect("Glycg");
+    assert_eq!(glycogen.concentration, 4.70e-4);
+    assert_eq!(glycogen.sd_percent, 178.0);
+
+    assert_eq!(output.misc.fwhm_ppm, Some(0.297));
+    assert_eq!(output.misc.snr, Some(24.0));
+    assert_eq!(output.misc.data_shift_ppm, Some(-0.019));
+    assert_eq!(output.misc.phase0_deg, Some(36.0));
+    assert_eq!(output.misc.phase1_deg_per_ppm, Some(0.3));
+    assert_eq!(output.misc.alpha_baseline, Some(1.2e2));
+    assert_eq!(output.misc.alpha_lineshape, Some(2.2e-2));
+    assert_eq!(output.misc.spline_knots, Some(6));
+    assert_eq!(output.misc.lines.len(), 5);
+
+    assert_eq!(output.ppm.len(), 821);
+    assert_eq!(output.ppm[0], 4.0);
+    assert!(
+        (output.ppm[820] - 0.1).abs() < 0.005,
+        "last ppm {}",
+        output.ppm[820]
+    );
+    let data = output.data.as_ref().expect("phased data");
+    let fit = output.fit.as_ref().expect("fit");
+    let baseline = output.baseline.as_ref().expect("background");
+    assert_eq!(data.len(), 821);
+    assert_eq!(fit.len(), 821);
+    assert_eq!(baseline.len(), 821);
+    assert_eq!(data[0], 1.06239e-1);
+    // The tallest line of a liver spectrum is the methylene lipid near 1.3 ppm.
+    let tallest = (0..821)
+        .max_by(|&a, &b| data[a].total_cmp(&data[b]))
+        .expect("points");
+    assert!(
+        (output.ppm[tallest] - 1.3).abs() <= 0.1,
+        "tallest at {}",
+        output.ppm[tallest]
+    );
+    assert!(output.metabolite_curves.is_empty());
+
+    assert_eq!(output.diagnostics.len(), 6);
+    assert_eq!(output.input_changes.len(), 19);
+    assert_eq!(output.spectrometer_frequency_mhz(), Some(123.23));
+    assert_eq!(output.dwell_time_s(), Some(8.33e-4));
+    assert_eq!(output.echo_time_s(), Some(0.035));
+    let namelist = output.input_namelist.as_ref().expect("input changes");
+    assert_eq!(namelist.get_text("sptype"), Some("liver-11"));
+    Ok(())
+}
+
+#[test]
+fn svs_coord_with_curves() -> TestResult {
+    let output = coord::read(&data("lcmodel-outputs/svs_97.COORD"))?;
+    assert_eq!(output.title_lines[1].trim(), "SVS_97");
+    assert_eq!(output.ratio_label.as_deref(), Some("/Cr+PCr"));
+    assert_eq!(output.concentrations.len(), 37);
+    let choline = output.concentration("GPC+PCh").expect("GPC+PCh");
+    assert_eq!(choline.concentration, 0.115);
+    assert_eq!(choline.sd_percent, 2.0);
+    assert_eq!(choline.ratio, 0.457);
+    let creatine = output.concentration("Cr").expect("Cr");
+    assert_eq!(creatine.sd_percent, 999.0);
+    let minus = output.concentration("-CrCH2").expect("-CrCH2");
+    assert_eq!(minus.components(), vec!["-CrCH2"]);
+    assert_eq!(output.misc.fwhm_ppm, Some(0.043));
+    assert_eq!(output.misc.snr, Some(13.0));
+    assert_eq!(output.misc.data_shift_ppm, Some(0.0));
+    assert_eq!(output.misc.phase0_deg, Some(21.0));
+    assert_eq!(output.misc.phase1_deg_per_ppm, Some(12.2));
+    assert_eq!(output.misc.spline_knots, Some(28));
+    assert_eq!(output.misc.lines.len(), 6);
+    assert_eq!(output.ppm.len(), 799);
+    assert_eq!(output.metabolite_curves.len(), 25);
+    let first = &output.metabolite_curves[0];
+    assert_eq!(first.name, "2HG");
+    assert_eq!(first.concentration, 2.88e-2);
+    assert_eq!(first.values.len(), 799);
+    assert_eq!(first.values[0], -4.16068);
+    assert_eq!(output.spectrometer_frequency_mhz(), Some(123.226103));
+    assert_eq!(output.dwell_time_s(), Some(0.000833));
+    assert_eq!(output.diagnostics.len(), 2);
+    Ok(())
+}
+
+fn parse_coord(text: &str) -> mrs_io::Result<coord::LcmCoord> {
+    coord::parse(text.as_bytes(), Path::new("test.COORD"))
+}
+
+#[test]
+fn coord_bad_inputs() {
+    let original = text_of("liver/liver.COORD");
+    let short = original.replace("821 points on ppm-axis = NY", "822 points on ppm-axis = NY");
+    assert!(matches!(
+        kind_of(parse_coord(&short)),
+        ErrorKind::WrongSize { .. }
+    ));
+    let absurd = original.replace(
+        "821 points on ppm-axis = NY",
+        "1000000000000 points on ppm-axis = NY",
+    );
+    assert!(matches!(
+        kind_of(parse_coord(&absurd)),
+        ErrorKind::TooLarge { .. }
+    ));
+    let too_many = original.replace(
+        "821 points on ppm-axis = NY",
+        "4000000 points on ppm-axis = NY",
+    );
+    assert!(matches!(
+        kind_of(parse_coord(&too_many)),
+        ErrorKind::Truncated { .. }
+    ));
+    let infinite = original.replacen("1.06239E-01", "1.0E+999", 1);
+    assert!(matches!(
+        kind_of(parse_coord(&infinite)),
+        ErrorKind::NonFinite { .. }
+    ));
+    let bad_number = original.replacen("1.06239E-01", "1.06239X-01", 1);
+    assert!(matches!(
+        kind_of(parse_coord(&bad_number)),
+        ErrorKind::Parse { .. }
+    ));
+    let bad_row = original.replace("   0.125   3%   0.878 Lip13", "   0.125   3   0.878 Lip13");
+    assert!(matches!(
+        kind_of(parse_coord(&bad_row)),
+        ErrorKind::Parse { .. }
+    ));
+    let bad_misc = original.replace("FWHM = 0.297 ppm", "FWHM = ***** ppm");
+    assert!(matches!(
+        kind_of(parse_coord(&bad_misc)),
+        ErrorKind::Parse { .. }
+    ));
+    let raw_file = std::fs::read(data("lcmodel-test/data.raw")).expect("raw file");
+    assert!(!coord::looks_like(&raw_file));
+    let wrong = coord::parse(&raw_file, Path::new("data.raw"));
+    assert!(matches!(kind_of(wrong), ErrorKind::WrongFormat { .. }));
+    let garbage: Vec<u8> = (0..512u32).map(|i| (i * 7919 % 251) as u8).collect();
+    let garbage = coord::parse(&garbage, Path::new("garbage.COORD"));
+    assert!(matches!(kind_of(garbage), ErrorKind::WrongFormat { .. }));
+    let table = std::fs::read(data("lcmodel-outputs/svs_97.TABLE")).expect("table file");
+    assert!(!coord::looks_like(&table));
 }

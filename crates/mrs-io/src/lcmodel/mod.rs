@@ -25,7 +25,7 @@
 
 pub mod basis;
 pub mod control;
-
+pub mod coord;
 pub mod fortran;
 pub mod namelist;
 pub mod raw;
