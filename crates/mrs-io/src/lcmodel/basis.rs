@@ -2,15 +2,15 @@
 //! `$NMUSED` group (the `makebasis` settings used), a `$BASIS` group and `NDATAB` complex
 //! points of its spectrum in the `FMTBAS` format.
 //!
-//! `$BASIS1` gives `BADELT` (dwell time, s; negative in encrypted basis sets), `NDATAB`
-//! (points), `IDBASI` (a label) and `FMTBAS`; `HZPPPM` (MHz), `ECHOT` (ms) and `FWHMBA` (ppm)
-//! sit in `$SEQPAR` or `$BASIS1`. Each `$BASIS` gives `METABO` (the name LCModel reports), `ID`,
+//! `$BASIS1` gives `BADELT` (dwell time in s, negative in encrypted basis sets), `NDATAB`
+//! (points), `IDBASI` (a label) and `FMTBAS`. `HZPPPM` (MHz), `ECHOT` (ms) and `FWHMBA` (ppm)
+//! are in `$SEQPAR` or `$BASIS1`. Each `$BASIS` gives `METABO` (the name LCModel reports), `ID`,
 //! `CONC`, `TRAMP`, `VOLUME` and `ISHIFT`.
 //!
 //! The stored spectrum is `FFT(x) / sqrt(NDATAB)` in natural FFT order, where `x` is the
 //! time signal in the `.RAW` convention, which is the complex conjugate of mrskit's (see the
 //! [module docs](super)). `ISHIFT` is a circular shift of that spectrum by whole points,
-//! undone on conversion as FSL-MRS 2.x does (`numpy.roll(data, -ISHIFT)`).
+//! undone on conversion as FSL-MRS's `readLCModelBasis` does (`numpy.roll(data, -ISHIFT)`).
 
 use super::fortran::{read_values, write_values, FortranFormat};
 use super::namelist::{next_line_start, Namelist, Value};
@@ -45,13 +45,14 @@ pub struct LcmBasisEntry {
 }
 
 impl LcmBasisEntry {
-    /// The time signal in the mrskit convention: `sqrt(N) * conj(IFFT(roll(S, -ISHIFT)))`.
+    /// Computes the time signal in the mrskit convention: `sqrt(N) * conj(IFFT(roll(S, -ISHIFT)))`.
     pub fn fid_samples(&self) -> Vec<Complex64> {
         let n = self.stored_spectrum.len();
         if n == 0 {
             return Vec::new();
         }
         let mut spectrum = self.stored_spectrum.clone();
+        // NOTE: the sign follows FSL-MRS; every basis file in tests/data has ISHIFT = 0.
         let shift = self.ishift.rem_euclid(n as i64) as usize;
         spectrum.rotate_left(shift);
         // `spectrum_to_fid` expects a centred spectrum; centring first makes it a plain IFFT.
@@ -86,7 +87,7 @@ pub struct LcmBasis {
 }
 
 impl LcmBasis {
-    /// The entry whose `METABO` is `name`.
+    /// Finds the entry whose `METABO` is `name`.
     pub fn get(&self, name: &str) -> Option<&LcmBasisEntry> {
         self.entries.iter().find(|e| e.metabolite == name)
     }
@@ -94,6 +95,10 @@ impl LcmBasis {
     /// Converts into a [`BasisSet`] with one entry per metabolite, named by `METABO`, each
     /// with `NDATAB` time points (the second half is zero for `makebasis` output, which
     /// zero-fills to twice the acquired length).
+    ///
+    /// The `sqrt(NDATAB)` scaling reproduces `makebasis` output (checked on the 4096-point
+    /// fitting-challenge basis). Other writers scale differently: spant and Osprey basis sets
+    /// come out with their own absolute amplitudes, which matters only for absolute scaling.
     ///
     /// # Errors
     /// [`ErrorKind::Core`] when two entries share a name or a signal is rejected.
@@ -126,7 +131,7 @@ impl LcmBasis {
     }
 }
 
-/// Whether `bytes` start like a `.BASIS` file: `$BASIS1`, or `$SEQPAR` then `$BASIS1`.
+/// Checks whether `bytes` start like a `.BASIS` file: `$BASIS1`, or `$SEQPAR` then `$BASIS1`.
 pub fn looks_like(bytes: &[u8]) -> bool {
     let names = leading_group_names(bytes, 2);
     match names.as_slice() {
@@ -154,7 +159,7 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<LcmBasis> {
 ///   `HZPPPM` that `options` does not supply either;
 /// - [`ErrorKind::TooLarge`] and [`ErrorKind::Truncated`] for an `NDATAB` beyond the limits or
 ///   the file's length (checked before anything is allocated);
-/// - [`ErrorKind::WrongSize`] when an entry holds more or fewer than `NDATAB` points;
+/// - [`ErrorKind::WrongSize`] when an entry contains more or fewer than `NDATAB` points;
 /// - [`ErrorKind::Parse`], [`ErrorKind::NonFinite`], [`ErrorKind::InvalidField`],
 ///   [`ErrorKind::Core`] for malformed or out-of-range values.
 pub fn parse(bytes: &[u8], path: &Path, options: &ReadOptions) -> Result<LcmBasis> {
@@ -382,8 +387,8 @@ pub struct BasisWriteOptions {
 /// Largest value, relative to the largest of an entry, that the writer prints as zero.
 ///
 /// Converting a read basis back to spectra leaves FFT round-off near 1e-16 of the largest
-/// value; printing it would make write, read, write again differ in such points. Values this
-/// small are far below the 6 significant digits `(6E13.5)` keeps of the signal.
+/// value. Printed as is, it would make write, read, write again differ in such points. Values
+/// this small are far below the 6 significant digits `(6E13.5)` keeps of the signal.
 const ROUND_OFF_FLOOR: f64 = 1e-9;
 
 /// Renders a basis set as a `.BASIS` file with the spectra in `(6E13.5)`.
@@ -469,7 +474,7 @@ pub fn to_text(basis: &BasisSet, options: &BasisWriteOptions, path: &Path) -> Re
     Ok(text)
 }
 
-/// The stored spectrum of an mrskit FID: `FFT(conj(fid)) / sqrt(N)` in natural order.
+/// Computes the stored spectrum of an mrskit FID: `FFT(conj(fid)) / sqrt(N)` in natural order.
 pub fn stored_spectrum_of(fid: &[Complex64]) -> Vec<Complex64> {
     let n = fid.len();
     let conjugated: Vec<Complex64> = fid.iter().map(|c| c.conj()).collect();

@@ -20,7 +20,7 @@ pub struct LcmControl {
     pub other_groups: Vec<Namelist>,
 }
 
-/// Whether `bytes` start with a `$LCMODL` group.
+/// Checks whether `bytes` start with a `$LCMODL` group.
 pub fn looks_like(bytes: &[u8]) -> bool {
     leading_group_names(bytes, 1)
         .first()
@@ -145,7 +145,7 @@ impl LcmControl {
         self.lcmodl.get_text("FILBAS")
     }
 
-    /// Read options carrying this file's dwell time, frequency and echo time.
+    /// Builds read options carrying this file's dwell time, frequency and echo time.
     ///
     /// # Errors
     /// As [`LcmControl::dwell_time_s`] and its siblings.

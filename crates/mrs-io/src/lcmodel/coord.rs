@@ -39,7 +39,7 @@ pub struct ConcentrationRow {
 }
 
 impl ConcentrationRow {
-    /// The names combined in this row: `["GPC", "PCh"]` for `GPC+PCh`, one name otherwise.
+    /// Splits the row's name into the names it combines: `["GPC", "PCh"]` for `GPC+PCh`, one name otherwise.
     pub fn components(&self) -> Vec<&str> {
         if self.metabolite.starts_with('-') {
             // A leading minus is part of a name such as `-CrCH2`.
@@ -85,7 +85,8 @@ pub struct MetaboliteCurve {
     pub name: String,
     /// The concentration printed in the heading.
     pub concentration: f64,
-    /// The curve on the ppm grid (LCModel adds the baseline to it).
+    /// The curve on the ppm grid, background included (in `svs_97.COORD` each curve starts
+    /// within 0.2 of the background at 4.0 ppm).
     pub values: Vec<f64>,
 }
 
@@ -124,7 +125,7 @@ pub struct LcmCoord {
 }
 
 impl LcmCoord {
-    /// The row of the concentration table for `metabolite`.
+    /// Finds the row of the concentration table for `metabolite`.
     pub fn concentration(&self, metabolite: &str) -> Option<&ConcentrationRow> {
         self.concentrations
             .iter()
@@ -153,7 +154,7 @@ impl LcmCoord {
     }
 }
 
-/// Whether `bytes` look like a `.COORD` file: an LCModel banner and the section headings
+/// Checks whether `bytes` look like a `.COORD` file: an LCModel banner and the section headings
 /// LCModel writes only there (a `.TABLE` file prefixes its headings with `$$`).
 pub fn looks_like(bytes: &[u8]) -> bool {
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(64 * 1024)]);
@@ -408,15 +409,15 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<LcmCoord> {
 }
 
 fn read_concentrations(cursor: &mut Cursor<'_>, coord: &mut LcmCoord, count: usize) -> Result<()> {
-    let mut taken = 0;
-    while taken < count && cursor.index < cursor.lines.len() {
+    let mut lines_read = 0;
+    while lines_read < count && cursor.index < cursor.lines.len() {
         let line_index = cursor.index;
         let line = cursor.lines[line_index];
         if heading_of(line).is_some() {
             break;
         }
         cursor.index += 1;
-        taken += 1;
+        lines_read += 1;
         let trimmed = line.trim();
         if trimmed.starts_with("Conc.") {
             coord.ratio_label = trimmed.split_whitespace().nth(2).map(str::to_string);

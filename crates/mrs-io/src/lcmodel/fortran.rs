@@ -5,9 +5,9 @@
 //! exponent width `Ee`), repeat counts, nested groups such as `2(1X,E14.6)`, the scale factor
 //! `kP`, blanks `nX`, the record break `/`, and list-directed input `(*)`.
 //!
-//! Reading follows Fortran input editing: blanks inside a field are ignored, an all-blank field
-//! is zero, a field without a decimal point has `d` implied decimal places, and the scale
-//! factor divides by `10^k` only when the field has no exponent. A line whose blank-separated
+//! Reading follows Fortran input editing. Blanks inside a field are ignored and an all-blank
+//! field is zero. A field without a decimal point has `d` implied decimal places, and the
+//! scale factor divides by `10^k` only when the field has no exponent. A line whose blank-separated
 //! tokens are all numbers is read token by token, which gives the same values as the fixed
 //! fields whenever the fields do not touch (real fields never contain blanks) and also reads
 //! files whose writers printed a different width than the format they declared. Lines whose
@@ -78,7 +78,7 @@ impl FortranFormat {
         &self.text
     }
 
-    /// Whether this is list-directed input `(*)`.
+    /// Checks whether this is list-directed input `(*)`.
     pub fn is_list_directed(&self) -> bool {
         self.items.is_none()
     }
@@ -386,7 +386,7 @@ pub enum DataError {
         /// Values found.
         found: usize,
     },
-    /// A line holds values beyond the expected number.
+    /// A line contains values beyond the expected number.
     Excess {
         /// Values found up to the end of that line.
         found: usize,

@@ -7,7 +7,7 @@
 //! # Conventions, checked on real files
 //!
 //! - **Conjugation.** `.RAW` and `.H2O` files store the complex conjugate of the mrskit (and
-//!   NIfTI-MRS and jMRUI text) convention: `tests/data/cross-format/metab.RAW` holds the
+//!   NIfTI-MRS and jMRUI text) convention: `tests/data/cross-format/metab.RAW` contains the
 //!   conjugate of `metab.nii` and `metab_jmrui.txt` (relative difference 1e-7, the printed
 //!   precision), and the fitting-challenge spectra put NAA at 2.00 ppm only after conjugation
 //!   (7.30 ppm, its mirror about 4.65 ppm, before). Readers conjugate, writers conjugate back.

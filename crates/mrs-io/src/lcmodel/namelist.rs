@@ -470,7 +470,7 @@ pub fn parse_group(text: &str, start: usize) -> Result<(Namelist, usize), Nameli
                     lexer.next()?;
                     finish(&mut current, &mut group);
                     current = Some((word, Vec::new(), None));
-                    // `=` acts as a separator, so `KEY = ,` holds a null value.
+                    // `=` acts as a separator, so `KEY = ,` contains a null value.
                     last_was_value = false;
                     continue;
                 }

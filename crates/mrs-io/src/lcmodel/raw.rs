@@ -1,7 +1,7 @@
 //! LCModel `.RAW` and `.H2O` files: one FID after an optional `$SEQPAR` group and a `$NMID`
 //! group.
 //!
-//! `$SEQPAR` may give `ECHOT` (ms), `HZPPPM` (MHz) and `SEQ`; `$NMID` gives `ID`, `FMTDAT`
+//! `$SEQPAR` may give `ECHOT` (ms), `HZPPPM` (MHz) and `SEQ`. `$NMID` gives `ID`, `FMTDAT`
 //! (the Fortran format of the numbers), `VOLUME`, `TRAMP` and vendor flags such as `BRUKER`.
 //! The numbers are real and imaginary parts, alternating, in the conjugate of the mrskit
 //! convention (see the [module docs](super)). The dwell time is rarely in the file: LCModel
@@ -43,7 +43,7 @@ pub struct LcmRaw {
 }
 
 impl LcmRaw {
-    /// The FID in the mrskit convention (the conjugate of the stored samples).
+    /// Conjugates the stored samples into the mrskit convention.
     pub fn fid_samples(&self) -> Vec<Complex64> {
         self.stored_samples.iter().map(|c| c.conj()).collect()
     }
@@ -69,7 +69,7 @@ impl LcmRaw {
     }
 }
 
-/// Whether `bytes` start like a `.RAW` file: a `$NMID` group, or `$SEQPAR` then `$NMID`.
+/// Checks whether `bytes` start like a `.RAW` file: a `$NMID` group, or `$SEQPAR` then `$NMID`.
 pub fn looks_like(bytes: &[u8]) -> bool {
     let names = leading_group_names(bytes, 2);
     match names.as_slice() {
@@ -331,7 +331,7 @@ pub(crate) fn format_fixed(value: f64, decimals: usize) -> String {
 /// reading the file back needs [`ReadOptions::dwell_time_s`].
 ///
 /// # Errors
-/// [`ErrorKind::Core`] when `data` holds more than one FID; [`ErrorKind::InvalidField`] for a
+/// [`ErrorKind::Core`] when `data` contains more than one FID; [`ErrorKind::InvalidField`] for a
 /// non-finite `volume` or `tramp`.
 pub fn to_text(data: &MrsData, options: &RawWriteOptions, path: &Path) -> Result<String> {
     let fid = data
