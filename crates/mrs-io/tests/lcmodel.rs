@@ -7,7 +7,7 @@
 #![allow(clippy::float_cmp)]
 
 use mrs_core::{Acquisition, BasisSet, Complex64, Fid, MrsData};
-use mrs_io::lcmodel::{basis, control, coord, raw};
+use mrs_io::lcmodel::{basis, control, coord, raw, table};
 use mrs_io::{ErrorKind, ReadOptions};
 use std::path::{Path, PathBuf};
 
@@ -809,4 +809,27 @@ fn coord_bad_inputs() {
     assert!(matches!(kind_of(garbage), ErrorKind::WrongFormat { .. }));
     let table = std::fs::read(data("lcmodel-outputs/svs_97.TABLE")).expect("table file");
     assert!(!coord::looks_like(&table));
+}
+
+#[test]
+fn table_matches_coord() -> TestResult {
+    let path = data("lcmodel-outputs/svs_97.TABLE");
+    let bytes = std::fs::read(&path)?;
+    assert!(table::looks_like(&bytes));
+    let tables = table::read(&path)?;
+    let output = coord::read(&data("lcmodel-outputs/svs_97.COORD"))?;
+    assert_eq!(tables.concentrations, output.concentrations);
+    assert_eq!(tables.ratio_label, output.ratio_label);
+    assert_eq!(tables.misc, output.misc);
+    assert_eq!(tables.diagnostics, output.diagnostics);
+    assert_eq!(tables.input_changes, output.input_changes);
+    assert_eq!(tables.spectrometer_frequency_mhz(), Some(123.226103));
+    assert!(tables.ppm.is_empty());
+    assert!(tables.data.is_none());
+    let coord_bytes = std::fs::read(data("lcmodel-outputs/svs_97.COORD"))?;
+    assert!(!table::looks_like(&coord_bytes));
+    let raw_file = std::fs::read(data("lcmodel-test/data.raw"))?;
+    let wrong = table::parse(&raw_file, Path::new("data.raw"));
+    assert!(matches!(kind_of(wrong), ErrorKind::WrongFormat { .. }));
+    Ok(())
 }

@@ -310,6 +310,11 @@ impl Cursor<'_> {
 /// - [`ErrorKind::NonFinite`] for an infinite value.
 pub fn parse(bytes: &[u8], path: &Path) -> Result<LcmCoord> {
     let text = decode(bytes, path, FORMAT_NAME)?;
+    parse_text(&text, path, FORMAT_NAME)
+}
+
+/// Parses the sections of a `.COORD` or `.TABLE` text (with `.TABLE`'s `$$` prefixes removed).
+pub(crate) fn parse_text(text: &str, path: &Path, format_name: &'static str) -> Result<LcmCoord> {
     let mut cursor = Cursor {
         lines: text.lines().collect(),
         index: 0,
@@ -400,7 +405,7 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<LcmCoord> {
         return Err(IoError::new(
             path,
             ErrorKind::WrongFormat {
-                expected: FORMAT_NAME,
+                expected: format_name,
                 detail: "no concentration table, misc. table or ppm axis heading".to_string(),
             },
         ));

@@ -29,6 +29,7 @@ pub mod coord;
 pub mod fortran;
 pub mod namelist;
 pub mod raw;
+pub mod table;
 
 use crate::error::{ErrorKind, IoError, Result};
 use namelist::{line_number, parse_group, Namelist, NamelistError};
