@@ -619,6 +619,38 @@ mod tests {
         assert_eq!(parse(&text), group);
     }
 
+    fn value_strategy() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        prop_oneof![
+            any::<i64>().prop_map(Value::Integer),
+            any::<f64>()
+                .prop_filter("finite", |x| x.is_finite())
+                .prop_map(Value::Real),
+            any::<bool>().prop_map(Value::Logical),
+            "[ -~]{0,20}".prop_map(Value::Text),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_written_group_reads_back(
+            entries in proptest::collection::vec(
+                ("[A-Za-z][A-Za-z0-9_]{0,8}", proptest::collection::vec(value_strategy(), 1..4)),
+                0..8,
+            )
+        ) {
+            let mut group = Namelist::new("GROUP");
+            for (key, values) in entries {
+                group.push(key, values);
+            }
+            let mut text = String::new();
+            group.write_to(&mut text);
+            let (parsed, end) = parse_group(&text, 0).expect("written group parses");
+            proptest::prop_assert_eq!(parsed, group);
+            proptest::prop_assert_eq!(end, text.len() - 1);
+        }
+    }
+
     #[test]
     fn fortran_reals() {
         assert_eq!(parse_fortran_real("1.5D-3"), Some(1.5e-3));
