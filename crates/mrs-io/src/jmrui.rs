@@ -397,13 +397,13 @@ impl JmruiText {
         {
             return nucleus;
         }
+        // Codes are written as integers or integral floats (`1` or `1.0E0`).
         let code = self
             .header_value("TypeOfNucleus")
-            .and_then(|v| v.parse::<f64>().ok());
-        if let Some((_, nucleus)) = NUCLEUS_CODES
-            .iter()
-            .find(|(c, _)| code.is_some_and(|code| code == *c as f64))
-        {
+            .and_then(|v| v.parse::<f64>().ok())
+            .filter(|c| c.fract() == 0.0)
+            .map(|c| c as i64);
+        if let Some((_, nucleus)) = NUCLEUS_CODES.iter().find(|(c, _)| Some(*c) == code) {
             return *nucleus;
         }
         if let Some(nucleus) = self.read_options.nucleus {

@@ -281,9 +281,8 @@ fn apply_scaling(header: &NiftiHeader, samples: &mut [Complex64], path: &Path) -
             },
         ));
     }
-    if slope != 1.0 {
-        samples.iter_mut().for_each(|s| *s *= slope);
-    }
+    // Multiplying by a slope of 1 leaves every sample bit unchanged.
+    samples.iter_mut().for_each(|s| *s *= slope);
     Ok(())
 }
 
