@@ -5,8 +5,8 @@
 //! # Units and sign
 //!
 //! `SamplingInterval` is in ms and `TransmitterFrequency` in Hz (values below 1e5 are taken as
-//! MHz, as spec2nii does). Sample lines hold the FID real and imaginary parts, optionally
-//! followed by the spectrum's; only the FID columns are read, and the writer writes only them.
+//! MHz, as spec2nii does). Sample lines contain the FID real and imaginary parts, optionally
+//! followed by the spectrum's. Only the FID columns are read, and the writer writes only them.
 //!
 //! jMRUI text stores the complex conjugate of LCModel `.RAW` and NIfTI-MRS (version 0.2 and
 //! later), and that is the [`mrs_core`] convention itself: in the 7 T test export, NAA lies at
@@ -336,7 +336,7 @@ fn header_number(header: &[(String, String)], key: &str, path: &Path) -> Result<
     }
 }
 
-/// A count written as an integer or an integral float (`4096` or `4.096E3`).
+/// Reads a count written as an integer or an integral float (`4096` or `4.096E3`).
 fn header_count(header: &[(String, String)], key: &str, path: &Path) -> Result<Option<u64>> {
     let Some(number) = header_number(header, key, path)? else {
         return Ok(None);
@@ -356,7 +356,7 @@ impl JmruiText {
         IoError::new(&self.path, kind)
     }
 
-    /// A header value by key, `None` when absent or empty.
+    /// Returns a header value by key, `None` when absent or empty.
     pub fn header_value(&self, key: &str) -> Option<&str> {
         header_value(&self.header, key)
     }
@@ -504,6 +504,7 @@ impl JmruiText {
         {
             column.assign(&lane);
         }
+
         let nucleus = acquisition.nucleus;
         let sampling_interval_ms = acquisition.dwell_time_s * 1e3;
         let transmitter_frequency_hz = acquisition.spectrometer_frequency_mhz * 1e6;
@@ -528,6 +529,7 @@ impl JmruiText {
             header.push(("TypeOfNucleus".to_string(), code.to_string()));
         }
         header.push(("NucleusName".to_string(), nucleus.as_str().to_string()));
+
         JmruiText {
             path: PathBuf::from(file_name),
             header,
@@ -549,7 +551,7 @@ impl JmruiText {
                 "DatasetsInFile" => self.n_signals().to_string(),
                 _ => value.clone(),
             };
-            // Writing to a String cannot fail.
+            // `fmt::Write` for `String` never returns an error.
             let _ = writeln!(text, "{key}:\t{value}");
         }
         text.push_str("\n\nSignal\nsig(real)\tsig(imag)\n");

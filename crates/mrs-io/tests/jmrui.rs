@@ -428,3 +428,26 @@ fn garbage_and_wrong_format_rejected() {
     assert!(!jmrui::looks_like(raw.as_bytes()));
     assert!(jmrui::looks_like(export_text().as_bytes()));
 }
+
+#[test]
+fn mutated_text_never_panics() {
+    for end in 0..=OLD_STYLE.len() {
+        if let Some(prefix) = OLD_STYLE.get(..end) {
+            if let Ok(file) =
+                jmrui::parse(prefix.as_bytes(), Path::new("t"), &ReadOptions::default())
+            {
+                let _ = file.to_mrs_data();
+            }
+        }
+    }
+    let bytes = OLD_STYLE.as_bytes();
+    for position in 0..bytes.len() {
+        for value in [b'0', b'9', b':', b'\n', b'-', b'e', 0xff] {
+            let mut mutated = bytes.to_vec();
+            mutated[position] = value;
+            if let Ok(file) = jmrui::parse(&mutated, Path::new("t"), &ReadOptions::default()) {
+                let _ = file.to_mrs_data();
+            }
+        }
+    }
+}

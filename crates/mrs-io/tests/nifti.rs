@@ -323,7 +323,7 @@ fn big_endian_files() {
     }
 }
 
-/// A single line at `offset_hz` with a 5 Hz Lorentzian width, repeated over `shape` (time
+/// Builds a single line at `offset_hz` with a 5 Hz Lorentzian width, repeated over `shape` (time
 /// first) with a different amplitude per FID so that axis order errors show.
 fn synthetic(shape: &[usize], dims: Vec<DimTag>, offset_hz: f64) -> MrsData {
     let mut acquisition = Acquisition::new(1.0 / 2000.0, 123.2).expect("acquisition");
@@ -770,4 +770,26 @@ fn header_image_pair_rejected() {
     let mut bytes = nifti2_bytes();
     bytes[4..12].copy_from_slice(b"ni2\0\r\n\x1a\n");
     assert!(matches!(parse_kind(&bytes), ErrorKind::Unsupported { .. }));
+}
+
+#[test]
+fn mutated_headers_never_panic() {
+    let original = nifti2_bytes();
+    let legacy = legacy_bytes().0;
+    for base in [&original, &legacy] {
+        // Every prefix, then every header byte set to a few extreme values.
+        for length in 0..base.len().min(2048) {
+            let _ = nifti::parse(&base[..length], Path::new("t.nii"), &ReadOptions::default());
+        }
+        for position in 0..600.min(base.len()) {
+            for value in [0x00, 0x01, 0x7f, 0x80, 0xff] {
+                let mut bytes = base.clone();
+                bytes[position] = value;
+                if let Ok(file) = nifti::parse(&bytes, Path::new("t.nii"), &ReadOptions::default())
+                {
+                    let _ = file.to_mrs_data();
+                }
+            }
+        }
+    }
 }

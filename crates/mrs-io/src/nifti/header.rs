@@ -17,8 +17,8 @@ pub const NIFTI1_MAGIC: &[u8; 4] = b"n+1\0";
 /// Magic string of a single-file NIfTI-2 (`.nii`).
 pub const NIFTI2_MAGIC: &[u8; 8] = b"n+2\0\r\n\x1a\n";
 
-/// Most bytes accepted between the header and the data (the extensions), 64 MiB. A NIfTI-MRS
-/// JSON extension is a few kilobytes; the limit keeps a hostile `vox_offset` from requesting
+/// Maximum bytes accepted between the header and the data (the extensions), 64 MiB. A NIfTI-MRS
+/// JSON extension is a few kilobytes, and the limit keeps a hostile `vox_offset` from requesting
 /// gigabytes before any sample is read.
 pub const MAX_EXTENSION_BYTES: u64 = 1 << 26;
 
@@ -27,7 +27,7 @@ const DT_COMPLEX64: i16 = 32;
 const DT_COMPLEX128: i16 = 1792;
 const DT_COMPLEX256: i16 = 2048;
 
-/// Which NIfTI header layout a file uses.
+/// Header layout of a NIfTI file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum NiftiVersion {
     /// NIfTI-1: 348-byte header, 16-bit sizes, 32-bit floats. Accepted by NIfTI-MRS but not
@@ -51,7 +51,7 @@ impl NiftiVersion {
 /// Byte order of the header and samples, detected from `sizeof_hdr`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ByteOrder {
-    /// Least significant byte first (written by every current tool).
+    /// Least significant byte first.
     #[default]
     LittleEndian,
     /// Most significant byte first.
@@ -69,7 +69,7 @@ pub enum ComplexType {
 }
 
 impl ComplexType {
-    /// The NIfTI `datatype` code.
+    /// Returns the NIfTI `datatype` code.
     pub fn code(self) -> i16 {
         match self {
             ComplexType::Complex64 => DT_COMPLEX64,
@@ -571,6 +571,7 @@ fn encode_nifti1(header: &NiftiHeader, dims: &[usize], path: &Path) -> Result<Ve
         bytes: vec![0; NIFTI1_HEADER_BYTES],
     };
     w.put(0, &(NIFTI1_HEADER_BYTES as i32).to_le_bytes());
+
     for (i, &size) in dim_array(dims).iter().enumerate() {
         let size = i16::try_from(size).map_err(|_| {
             IoError::new(
@@ -585,6 +586,7 @@ fn encode_nifti1(header: &NiftiHeader, dims: &[usize], path: &Path) -> Result<Ve
         })?;
         w.put(40 + 2 * i, &size.to_le_bytes());
     }
+
     w.put(68, &(header.intent_code as i16).to_le_bytes());
     w.put(70, &header.datatype.code().to_le_bytes());
     w.put(72, &header.datatype.bitpix().to_le_bytes());
@@ -596,6 +598,7 @@ fn encode_nifti1(header: &NiftiHeader, dims: &[usize], path: &Path) -> Result<Ve
     w.put(116, &(header.scl_inter as f32).to_le_bytes());
     w.put(123, &[header.xyzt_units as u8]);
     w.text(148, 80, &header.descrip);
+
     let affine = &header.affine;
     w.put(252, &(affine.qform_code as i16).to_le_bytes());
     w.put(254, &(affine.sform_code as i16).to_le_bytes());
@@ -606,6 +609,7 @@ fn encode_nifti1(header: &NiftiHeader, dims: &[usize], path: &Path) -> Result<Ve
     for (i, &value) in affine.srow.iter().flatten().enumerate() {
         w.put(280 + 4 * i, &(value as f32).to_le_bytes());
     }
+
     w.text(328, 16, &header.intent_name);
     w.put(344, NIFTI1_MAGIC);
     Ok(w.bytes)
@@ -617,6 +621,7 @@ fn encode_nifti2(header: &NiftiHeader, dims: &[usize]) -> Vec<u8> {
     };
     w.put(0, &(NIFTI2_HEADER_BYTES as i32).to_le_bytes());
     w.put(4, NIFTI2_MAGIC);
+
     w.put(12, &header.datatype.code().to_le_bytes());
     w.put(14, &header.datatype.bitpix().to_le_bytes());
     for (i, &size) in dim_array(dims).iter().enumerate() {
@@ -629,6 +634,7 @@ fn encode_nifti2(header: &NiftiHeader, dims: &[usize]) -> Vec<u8> {
     w.put(176, &header.scl_slope.to_le_bytes());
     w.put(184, &header.scl_inter.to_le_bytes());
     w.text(240, 80, &header.descrip);
+
     let affine = &header.affine;
     w.put(344, &affine.qform_code.to_le_bytes());
     w.put(348, &affine.sform_code.to_le_bytes());
@@ -639,6 +645,7 @@ fn encode_nifti2(header: &NiftiHeader, dims: &[usize]) -> Vec<u8> {
     for (i, &value) in affine.srow.iter().flatten().enumerate() {
         w.put(400 + 8 * i, &value.to_le_bytes());
     }
+
     w.put(500, &header.xyzt_units.to_le_bytes());
     w.put(504, &header.intent_code.to_le_bytes());
     w.text(508, 16, &header.intent_name);

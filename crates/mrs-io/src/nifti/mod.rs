@@ -21,8 +21,8 @@
 //! appears at 2.01 ppm only after conjugation, and at its mirror image, 7.29 ppm, without.
 //!
 //! Files without a NIfTI-MRS `intent_name` (written by converters before the standard, such as
-//! spec2nii's early NIfTI-1 output with a `.json` sidecar) are taken as stored: the test file of
-//! that kind holds the same samples as its jMRUI export and shows NAA at 2.0 ppm unchanged.
+//! spec2nii's early NIfTI-1 output with a `.json` sidecar) are taken as stored, because the test file
+//! of that kind contains the same samples as its jMRUI export and shows NAA at 2.0 ppm unchanged.
 //!
 //! # Limitations
 //!
@@ -160,7 +160,7 @@ pub fn looks_like(bytes: &[u8]) -> bool {
     }
 }
 
-/// The sidecar path of a NIfTI file: `metab.nii.gz` and `metab.nii` give `metab.json`.
+/// Returns the sidecar path of a NIfTI file: `metab.nii.gz` and `metab.nii` give `metab.json`.
 pub fn sidecar_path(path: &Path) -> PathBuf {
     let name = path
         .file_name()
@@ -327,12 +327,12 @@ fn truncate(text: &str) -> String {
 }
 
 impl NiftiMrs {
-    /// The JSON metadata: the header extension, or else the sidecar.
+    /// Returns the JSON metadata: the header extension, or else the sidecar.
     pub fn metadata(&self) -> Option<&Map<String, Value>> {
         self.header_extension.as_ref().or(self.sidecar.as_ref())
     }
 
-    /// The standard version `(major, minor)` declared by `intent_name` (`mrs_vM_m`), if any.
+    /// Returns the standard version `(major, minor)` declared by `intent_name` (`mrs_vM_m`), if any.
     pub fn standard_version(&self) -> Option<(u32, u32)> {
         let rest = self.header.intent_name.strip_prefix("mrs_v")?;
         let (major, minor) = rest.split_once('_')?;
@@ -364,7 +364,8 @@ impl NiftiMrs {
     pub fn dwell_time_s(&self) -> Result<f64> {
         let units = self.header.xyzt_units;
         let scale = match units & TIME_UNIT_MASK {
-            // Unset (0) is read as seconds, the unit every NIfTI-MRS writer uses.
+            // Unset (0) is read as seconds: the 7 T test files leave it unset and store
+            // seconds, and the nifti-mrs validator reads pixdim[4] as seconds.
             0 | NIFTI_UNITS_SEC => 1.0,
             NIFTI_UNITS_MSEC => 1e-3,
             NIFTI_UNITS_USEC => 1e-6,
@@ -713,7 +714,7 @@ impl NiftiMrs {
         IoError::new(&self.path, kind)
     }
 
-    /// A number under `key` in the metadata; `null` counts as absent.
+    /// Returns the number under `key` in the metadata, treating `null` as absent.
     fn number(&self, key: &str) -> Result<Option<f64>> {
         match self.metadata().and_then(|m| m.get(key)) {
             None | Some(Value::Null) => Ok(None),
@@ -726,7 +727,7 @@ impl NiftiMrs {
         }
     }
 
-    /// The first number of an array under `key` (a bare number is accepted too).
+    /// Returns the first number of the array under `key` (a bare number is accepted too).
     fn first_number(&self, key: &str) -> Result<Option<f64>> {
         match self.metadata().and_then(|m| m.get(key)) {
             None | Some(Value::Null) => Ok(None),
@@ -748,7 +749,8 @@ impl NiftiMrs {
     }
 }
 
-/// The JSON extension for `data`, then `extra_json` after checking it cannot contradict it.
+/// Builds the JSON extension for `data`, then appends `extra_json` after checking that it
+/// cannot contradict the data.
 fn build_json(
     data: &MrsData,
     extra_json: Option<&Map<String, Value>>,
