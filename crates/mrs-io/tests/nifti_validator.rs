@@ -32,6 +32,12 @@ fn write_expected(path: &Path, file: &nifti::NiftiMrs, dims: &[DimTag], data: &M
         bin.extend_from_slice(&value.im.to_le_bytes());
     }
     std::fs::write(format!("{}.expected.bin", path.display()), bin).expect("expected.bin");
+    let mut core = Vec::new();
+    for value in data.samples().t().iter() {
+        core.extend_from_slice(&value.re.to_le_bytes());
+        core.extend_from_slice(&value.im.to_le_bytes());
+    }
+    std::fs::write(format!("{}.mrs_core.bin", path.display()), core).expect("mrs_core.bin");
     let tags: Vec<&str> = dims.iter().map(|t| t.as_str()).collect();
     let expected = json!({
         "shape": file.data.shape(),
