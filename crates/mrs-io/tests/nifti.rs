@@ -525,6 +525,7 @@ fn extra_json_conflicts_rejected() {
         json!({"SpectrometerFrequency": [127.0]}),
         json!({"dim_5": "DIM_COIL"}),
         json!({"dim_6_info": "beyond the data"}),
+        json!({"RxOffset": 0.1}),
     ] {
         let extra: Map<String, Value> = serde_json::from_value(bad.clone()).expect("map");
         let result = NiftiMrs::from_mrs_data(&data, Some(&extra), &WriteOptions::default());
@@ -580,6 +581,20 @@ fn several_voxels_need_an_index() {
         kind_of(file.voxel_to_mrs_data([2, 0, 0])),
         ErrorKind::InvalidField { .. }
     ));
+}
+
+#[test]
+fn reference_shift_from_json() {
+    let data = synthetic(&[16], Vec::new(), 0.0);
+    let mut file = NiftiMrs::from_mrs_data(&data, None, &WriteOptions::default()).expect("ok");
+    let json = file.header_extension.as_mut().expect("json");
+    json.insert("SpecFreqChemShift".to_string(), json!(4.7));
+    json.insert("RxOffset".to_string(), json!(0.1));
+    let shift = file.acquisition().expect("acquisition").reference_shift_ppm;
+    assert!((shift - 4.8).abs() < 1e-12, "reference shift {shift}");
+    file.read_options.reference_shift_ppm = Some(4.68);
+    let shift = file.acquisition().expect("acquisition").reference_shift_ppm;
+    assert_eq!(shift.to_bits(), 4.68_f64.to_bits());
 }
 
 #[test]

@@ -77,7 +77,8 @@ const HZ_THRESHOLD: f64 = 1e5;
 /// Choices for writing a NIfTI-MRS file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct WriteOptions {
-    /// Header layout; default NIfTI-2, as the standard prefers.
+    /// Header layout; default NIfTI-2, as the standard prefers. NIfTI-1 stores `pixdim` and the
+    /// affine as 32-bit floats, so its dwell time is rounded to float32.
     pub nifti_version: NiftiVersion,
     /// Sample type; default complex64, which rounds samples to 32-bit floats.
     pub datatype: ComplexType,
@@ -487,15 +488,22 @@ impl NiftiMrs {
 
     /// Acquisition parameters from the header, the JSON and [`ReadOptions`].
     ///
+    /// The reference shift is [`ReadOptions::reference_shift_ppm`] when set, else
+    /// `SpecFreqChemShift` (default: the nucleus default, 4.65 ppm for 1H) plus `RxOffset`
+    /// (default 0), as the ppm axis of the nifti-mrs 1.4.1 package (`axes.py`) is built.
+    ///
     /// # Errors
     /// As the getters it calls; [`ErrorKind::Core`] for values out of physical range.
     pub fn acquisition(&self) -> Result<Acquisition> {
         let nucleus = self.nucleus()?;
         let reference_shift_ppm = match self.read_options.reference_shift_ppm {
             Some(ppm) => ppm,
-            None => self
-                .number("SpecFreqChemShift")?
-                .unwrap_or_else(|| nucleus.default_reference_shift_ppm()),
+            None => {
+                let nominal = self
+                    .number("SpecFreqChemShift")?
+                    .unwrap_or_else(|| nucleus.default_reference_shift_ppm());
+                nominal + self.number("RxOffset")?.unwrap_or(0.0)
+            }
         };
         let acquisition = Acquisition {
             dwell_time_s: self.dwell_time_s()?,
@@ -786,6 +794,8 @@ fn build_json(
             .and_then(|n| n.parse::<usize>().ok());
         let reason = if json.contains_key(key) {
             Some("is set from the MrsData; change the data instead".to_string())
+        } else if key == "RxOffset" {
+            Some("shifts the ppm axis; set the reference shift of the MrsData instead".to_string())
         } else if key
             .strip_prefix("dim_")
             .is_some_and(|n| n.parse::<usize>().is_ok())
