@@ -174,6 +174,14 @@ fn metab_raw_dimensions() {
     assert_eq!(file.dim_tags().expect("tags"), [DimTag::Coil, DimTag::Dyn]);
     let data = file.to_mrs_data().expect("convert");
     assert_eq!(data.shape(), &[4096, 4, 16]);
+    let acquisition = data.acquisition();
+    assert_eq!(acquisition.dwell_time_s.to_bits(), 8.33e-05_f64.to_bits());
+    assert_eq!(
+        acquisition.spectrometer_frequency_mhz.to_bits(),
+        297.219948_f64.to_bits()
+    );
+    assert_eq!(acquisition.echo_time_s, Some(0.011));
+    assert_eq!(acquisition.repetition_time_s, Some(5.0));
     assert_eq!(data.dim_size(DimTag::Coil), Some(4));
     assert_eq!(data.dim_size(DimTag::Dyn), Some(16));
     // Fortran index 100 is (t 100, coil 0, dyn 0); index 262143 is (t 4095, coil 3, dyn 15).
@@ -206,7 +214,19 @@ fn metab_raw_combined_naa() {
 fn wref_raw_water_peak() {
     let file = read("nifti-mrs/wref_raw.nii.gz");
     assert_eq!(file.data.shape(), &[1, 1, 1, 4096, 4, 2]);
+    assert_eq!(file.dim_tags().expect("tags"), [DimTag::Coil, DimTag::Dyn]);
     let data = file.to_mrs_data().expect("convert");
+    assert_eq!(data.acquisition().echo_time_s, Some(0.011));
+    assert_eq!(
+        data.acquisition().dwell_time_s.to_bits(),
+        8.33e-05_f64.to_bits()
+    );
+    let stored: Vec<Complex64> = file.data.t().iter().copied().collect();
+    assert_same_bits(stored[0], (-0.0017727315425872803, -0.0015009387861937284));
+    assert_same_bits(
+        stored[32767],
+        (1.478707417845726e-06, 1.0614749044179916e-06),
+    );
     let fid = data
         .combine_coils()
         .and_then(|d| d.average(DimTag::Dyn))
