@@ -6,23 +6,25 @@
 //! Dimensions 1-3 are x, y, z (size 1 each for single-voxel data), dimension 4 is time and
 //! dimensions 5-7 carry the tags named by the JSON keys `dim_5` to `dim_7` (`DIM_COIL`,
 //! `DIM_DYN`, ...). Without those keys, dimensions 5, 6 and 7 default to `DIM_COIL`, `DIM_DYN`
-//! and `DIM_INDIRECT_0`, as version 0.2 of the standard defined them. The dwell time is
+//! and `DIM_INDIRECT_0`, the defaults of version 0.3 of the specification. The dwell time is
 //! `pixdim[4]`, in the time unit of `xyzt_units` (seconds when the unit is unset); the
 //! spectrometer frequency is `SpectrometerFrequency[0]` in MHz.
 //!
 //! # Sign convention
 //!
-//! Since version 0.2 the standard stores data "so that positive relative frequencies (on the
-//! absolute frequency scale) rotate counter-clockwise" for nuclei with a positive gyromagnetic
-//! ratio, and a higher absolute frequency is a lower chemical shift. That is the complex
+//! Since version 0.2 the standard stores data so that positive relative frequencies (on the
+//! absolute frequency scale) rotate counter-clockwise for nuclei with a positive gyromagnetic
+//! ratio, where a higher absolute frequency is a lower chemical shift (`data_conventions.ipynb`
+//! of the specification repository). That is the complex
 //! conjugate of the [`mrs_core`] convention, where `exp(+i 2 pi f t)` is a line at `+f` Hz and a
 //! higher ppm. [`NiftiMrs::to_mrs_data`] therefore conjugates files whose `intent_name` declares
 //! version 0.2 or later, and the writers conjugate back. The 7 T test spectra confirm it: NAA
 //! appears at 2.01 ppm only after conjugation, and at its mirror image, 7.29 ppm, without.
 //!
 //! Files without a NIfTI-MRS `intent_name` (written by converters before the standard, such as
-//! spec2nii's early NIfTI-1 output with a `.json` sidecar) are taken as stored, because the test file
-//! of that kind contains the same samples as its jMRUI export and shows NAA at 2.0 ppm unchanged.
+//! spec2nii's early NIfTI-1 output with a `.json` sidecar) are taken as stored, because the test
+//! file of that kind contains the same samples as its jMRUI export and shows NAA at 2.0 ppm
+//! unchanged.
 //!
 //! # Limitations
 //!
@@ -333,7 +335,7 @@ impl NiftiMrs {
         self.header_extension.as_ref().or(self.sidecar.as_ref())
     }
 
-    /// Returns the standard version `(major, minor)` declared by `intent_name` (`mrs_vM_m`), if any.
+    /// Returns the standard version `(major, minor)` that `intent_name` (`mrs_vM_m`) declares.
     pub fn standard_version(&self) -> Option<(u32, u32)> {
         let rest = self.header.intent_name.strip_prefix("mrs_v")?;
         let (major, minor) = rest.split_once('_')?;
