@@ -8,10 +8,11 @@
 //! MHz, as spec2nii does). Sample lines contain the FID real and imaginary parts, optionally
 //! followed by the spectrum's. Only the FID columns are read, and the writer writes only them.
 //!
-//! jMRUI text stores the complex conjugate of LCModel `.RAW` and NIfTI-MRS (version 0.2 and
-//! later), and that is the [`mrs_core`] convention itself: in the 7 T test export, NAA lies at
-//! 2.0 ppm with the samples taken as stored, and spec2nii 0.8.15 conjugates jMRUI text when it
-//! converts it to NIfTI-MRS. So neither the reader nor the writer conjugates.
+//! jMRUI text needs no conjugation, because its samples are already in the [`mrs_core`]
+//! convention. In the 7 T cross-format test files, NAA lies at 2.0 ppm with the jMRUI samples
+//! taken as stored, and they are the complex conjugate of the NIfTI-MRS (version 0.2 and later)
+//! convention and of the LCModel `.RAW` export of the same FID. spec2nii 0.8.15 likewise
+//! conjugates jMRUI text when it converts it to NIfTI-MRS.
 //!
 //! # Limitations
 //!

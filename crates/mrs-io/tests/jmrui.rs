@@ -1,7 +1,7 @@
 //! jMRUI text reading and writing against the real export in `tests/data/cross-format`.
 //!
 //! The same processed 7 T sLASER FID is stored there as jMRUI text and as NIfTI-1 complex128
-//! (`metab.nii` with its `metab.json` sidecar); values printed by nibabel 5.4.2 are in
+//! (`metab.nii` with its `metab.json` sidecar). Values printed by nibabel 5.4.2 are in
 //! `tests/reference/nifti_reference.txt`.
 
 use mrs_core::{Acquisition, DimTag, Fid, MrsData, Nucleus};
@@ -449,5 +449,22 @@ fn mutated_text_never_panics() {
                 let _ = file.to_mrs_data();
             }
         }
+    }
+}
+
+#[test]
+fn export_is_conjugate_of_raw() {
+    // The LCModel export of the same FID: numbers after the last `$END`, real and imaginary
+    // parts in pairs, printed with the same 7 significant digits as the jMRUI text.
+    let raw = std::fs::read_to_string(data_path("cross-format/metab.RAW")).expect("raw");
+    let (_, numbers) = raw.rsplit_once("$END").expect("namelists");
+    let values: Vec<f64> = numbers
+        .split_whitespace()
+        .map(|v| v.parse().expect("number"))
+        .collect();
+    let data = read_export().to_mrs_data().expect("convert");
+    assert_eq!(values.len(), 2 * data.n_points());
+    for (sample, pair) in data.samples().iter().zip(values.chunks(2)) {
+        assert_same_bits(*sample, (pair[0], -pair[1]));
     }
 }

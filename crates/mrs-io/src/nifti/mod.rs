@@ -14,7 +14,7 @@
 //!
 //! Since version 0.2 the standard stores data so that positive relative frequencies (on the
 //! absolute frequency scale) rotate counter-clockwise for nuclei with a positive gyromagnetic
-//! ratio, where a higher absolute frequency is a lower chemical shift (`data_conventions.ipynb`
+//! ratio. A higher absolute frequency is a lower chemical shift there (`data_conventions.ipynb`
 //! of the specification repository). That is the complex
 //! conjugate of the [`mrs_core`] convention, where `exp(+i 2 pi f t)` is a line at `+f` Hz and a
 //! higher ppm. [`NiftiMrs::to_mrs_data`] therefore conjugates files whose `intent_name` declares
