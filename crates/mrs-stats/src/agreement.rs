@@ -209,31 +209,97 @@ fn correlation_inference(r: f64, n: usize, alternative: Alternative, level: f64)
     }
 }
 
-/// Lin's concordance correlation coefficient
+/// Lin's concordance correlation coefficient with its interval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Concordance {
+    /// `rho_c = 2 s_xy / (s_x^2 + s_y^2 + (mean_x - mean_y)^2)`, in [-1, 1].
+    pub coefficient: f64,
+    /// Pearson's r of the same pairs; `rho_c = r * bias_correction`.
+    pub pearson_r: f64,
+    /// Bias-correction factor `C_b = rho_c / r`, 1 when the best-fit line is the identity;
+    /// `None` when `r = 0`.
+    pub bias_correction: Option<f64>,
+    /// Interval from the Fisher z transform of `rho_c` with Lin's asymptotic variance; `None`
+    /// for `n < 3`, `r = 0` or `|rho_c| = 1`, where that variance is undefined.
+    pub ci: Option<ConfidenceInterval>,
+    /// Number of pairs.
+    pub n: usize,
+}
+
+/// Computes Lin's concordance correlation coefficient
 /// `2 s_xy / (s_x^2 + s_y^2 + (mean_x - mean_y)^2)` with denominator-`n` (population) moments
-/// (Lin 1989, Biometrics 45:255).
+/// (Lin 1989, Biometrics 45:255), and its interval at confidence `level`.
+///
+/// The interval transforms `rho_c` with `atanh` and uses the asymptotic standard error of Lin
+/// (1989, corrected in Biometrics 56:324, 2000), divided by `1 - rho_c^2` on the z scale:
+///
+/// ```text
+/// se^2 = [(1 - r^2) rho_c^2 (1 - rho_c^2) / r^2 + 2 rho_c^3 (1 - rho_c) u^2 / r
+///         - rho_c^4 u^4 / (2 r^2)] / (n - 2),   u = (mean_y - mean_x) / (s_x^2 s_y^2)^(1/4)
+/// ```
+///
+/// R's `DescTools::CCC(ci = "z-transform")` computes the same interval.
 ///
 /// # Errors
 ///
 /// [`StatsError::Empty`], [`StatsError::LengthMismatch`] or [`StatsError::NonFinite`] for
-/// invalid samples, and [`StatsError::Constant`] when both samples are the same constant.
-pub fn lins_ccc(x: &[f64], y: &[f64]) -> Result<f64> {
+/// invalid samples, [`StatsError::Constant`] when both samples are the same constant, and
+/// [`StatsError::InvalidParameter`] for a level outside (0, 1).
+pub fn lins_ccc(x: &[f64], y: &[f64], level: f64) -> Result<Concordance> {
     check_paired("x", x, "y", y)?;
+    check_level(level)?;
     let n = x.len() as f64;
     let mean_x = mean(x);
     let mean_y = mean(y);
+    let variance_x = variance(x, 0);
+    let variance_y = variance(y, 0);
     let covariance: f64 = x
         .iter()
         .zip(y)
         .map(|(a, b)| (a - mean_x) * (b - mean_y))
         .sum::<f64>()
         / n;
-    let denominator = variance(x, 0) + variance(y, 0) + (mean_x - mean_y).powi(2);
+    let denominator = variance_x + variance_y + (mean_x - mean_y).powi(2);
     if denominator == 0.0 {
         return Err(StatsError::Constant {
             what: "x and y",
             statistic: "Lin's concordance correlation (both are the same constant)",
         });
     }
-    Ok(2.0 * covariance / denominator)
+    let rho = 2.0 * covariance / denominator;
+    // Pearson's r is 0 by convention when a sample is constant (the covariance is 0 then).
+    let spread = (variance_x * variance_y).sqrt();
+    let r = if spread > 0.0 {
+        (covariance / spread).clamp(-1.0, 1.0)
+    } else {
+        0.0
+    };
+
+    let ci = if x.len() >= 3 && r != 0.0 && rho.abs() < 1.0 {
+        let u2 = (mean_y - mean_x).powi(2) / spread;
+        let rho2 = rho * rho;
+        let variance_rho = ((1.0 - r * r) * rho2 * (1.0 - rho2) / (r * r)
+            + 2.0 * rho2 * rho * (1.0 - rho) * u2 / r
+            - 0.5 * rho2 * rho2 * u2 * u2 / (r * r))
+            / (n - 2.0);
+        (variance_rho >= 0.0).then(|| {
+            let se_z = variance_rho.sqrt() / (1.0 - rho2);
+            let half_width = normal_quantile(0.5 + level / 2.0) * se_z;
+            let z = rho.atanh();
+            ConfidenceInterval {
+                lower: (z - half_width).tanh(),
+                upper: (z + half_width).tanh(),
+                level,
+            }
+        })
+    } else {
+        None
+    };
+    Ok(Concordance {
+        coefficient: rho,
+        pearson_r: r,
+        bias_correction: (r != 0.0).then(|| rho / r),
+        ci,
+        n: x.len(),
+    })
 }

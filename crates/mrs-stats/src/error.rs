@@ -93,13 +93,4 @@ pub enum StatsError {
         /// Reason it does not apply, and the method to use instead.
         reason: &'static str,
     },
-    /// A special-function iteration that did not converge; this is a bug, please report it with
-    /// the arguments.
-    #[error("{function}({arguments}) did not converge; please report this as a bug")]
-    NoConvergence {
-        /// Name of the special function.
-        function: &'static str,
-        /// Its arguments, formatted.
-        arguments: String,
-    },
 }

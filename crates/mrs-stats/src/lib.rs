@@ -49,7 +49,8 @@
 //! - **Classification.** Labels are `bool` with `true` = positive (condition present). A score
 //!   at or above the threshold is called positive; the default threshold is 0.5
 //!   ([`DEFAULT_THRESHOLD`]). The Youden-optimal threshold is reported separately
-//!   ([`RocCurve::youden_optimal`]) and never replaces the fixed one.
+//!   ([`RocCurve::youden_optimal`], [`ClassifierReport::youden`]) and never replaces the fixed
+//!   one.
 //! - **Proportion intervals** are two-sided at a configurable level (0.95 in the examples):
 //!   Clopper-Pearson from beta quantiles, Wilson score intervals clipped to [0, 1].
 //! - **AUC** counts a tied positive-negative pair as one half. Its DeLong interval is the Wald
@@ -70,7 +71,8 @@
 //!   than transformed (no logit interval), and small samples may under-cover.
 //! - The bootstrap intervals are plain percentile intervals (no bias correction or
 //!   acceleration), which under-cover for skewed statistics in small samples.
-//! - Lin's concordance coefficient is reported without an interval.
+//! - Lin's concordance interval rests on asymptotic normality of `atanh(rho_c)`; for small `n`
+//!   it is approximate.
 //! - The exact conditional Wilcoxon distribution costs `O(n * sum of ranks)`, about `n^3 / 2`
 //!   operations: fine for hundreds of pairs, slow for tens of thousands.
 //! - Special functions are accurate to about 1e-13 relative for the arguments in the golden
@@ -78,6 +80,7 @@
 
 mod agreement;
 mod bootstrap;
+mod classifier;
 mod diagnostic;
 mod error;
 mod multiple;
@@ -88,9 +91,11 @@ pub mod special;
 mod truth;
 
 pub use agreement::{
-    bland_altman, lins_ccc, pearson, spearman, BlandAltman, BlandAltmanConfig, Correlation,
+    bland_altman, lins_ccc, pearson, spearman, BlandAltman, BlandAltmanConfig, Concordance,
+    Correlation,
 };
 pub use bootstrap::{bootstrap_ci, BootstrapConfig, Location};
+pub use classifier::{evaluate_classifier, ClassifierConfig, ClassifierReport};
 pub use diagnostic::{
     clopper_pearson, wilson, ConfusionMatrix, DiagnosticSummary, Proportion, DEFAULT_THRESHOLD,
 };

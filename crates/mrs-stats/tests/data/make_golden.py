@@ -343,19 +343,59 @@ def proportion_cases():
 # ---------------------------------------------------------------- agreement
 
 
+def bland_altman(a, b):
+    """Bias, limits of agreement and their t intervals (Bland & Altman 1986 and 1999)."""
+    d = a - b
+    n = len(d)
+    bias = float(np.mean(d))
+    sd = float(np.std(d, ddof=1))
+    z = float(stats.norm.ppf(0.975))
+    t = float(stats.t.ppf(0.975, n - 1))
+    se_bias = sd / math.sqrt(n)
+    se_limit = sd * math.sqrt(1 / n + z * z / (2 * (n - 1)))
+    low, high = bias - z * sd, bias + z * sd
+    return {
+        "reference": "direct formula (numpy, scipy.stats.norm/t quantiles)",
+        "bias": bias,
+        "sd": sd,
+        "lower_limit": low,
+        "upper_limit": high,
+        "bias_ci": [bias - t * se_bias, bias + t * se_bias],
+        "lower_limit_ci": [low - t * se_limit, low + t * se_limit],
+        "upper_limit_ci": [high - t * se_limit, high + t * se_limit],
+    }
+
+
+def lins_ccc(a, b):
+    """Lin's CCC with population moments, and its z-transform interval with the asymptotic
+    variance of Lin (1989, corrected 2000), the formula of R's DescTools::CCC."""
+    n = len(a)
+    mx, my = a.mean(), b.mean()
+    sx2, sy2 = a.var(), b.var()
+    sxy = np.mean((a - mx) * (b - my))
+    p = 2 * sxy / (sx2 + sy2 + (mx - my) ** 2)
+    r = sxy / math.sqrt(sx2 * sy2)
+    u = (my - mx) / (sx2 * sy2) ** 0.25
+    sep = math.sqrt(
+        ((1 - r**2) * p**2 * (1 - p**2) / r**2
+         + 2 * p**3 * (1 - p) * u**2 / r
+         - 0.5 * p**4 * u**4 / r**2) / (n - 2)
+    )
+    z = stats.norm.ppf(0.975)
+    se_z = sep / (1 - p**2)
+    return {
+        "reference": "direct formula (Lin 1989/2000 variance, z transform, as DescTools::CCC)",
+        "coefficient": float(p),
+        "pearson_r": float(r),
+        "ci_95": [math.tanh(math.atanh(p) - z * se_z), math.tanh(math.atanh(p) + z * se_z)],
+    }
+
+
 def agreement_cases(cases):
     out = []
     for name in ["n5", "n20", "ties_zeros_20", "n500"]:
         a, b = (np.asarray(v) for v in cases[name])
-        d = a - b
-        n = len(d)
-        bias = float(np.mean(d))
-        sd = float(np.std(d, ddof=1))
-        z = float(stats.norm.ppf(0.975))
-        t = float(stats.t.ppf(0.975, n - 1))
-        se_bias = sd / math.sqrt(n)
-        se_limit = sd * math.sqrt(1 / n + z * z / (2 * (n - 1)))
-        low, high = bias - z * sd, bias + z * sd
+        n = len(a)
         pearson = {}
         spearman = {}
         for alternative in ["two-sided", "less", "greater"]:
@@ -364,30 +404,17 @@ def agreement_cases(cases):
             pearson[alternative] = {"r": float(pr.statistic), "p_value": float(pr.pvalue)}
             spearman[alternative] = {"rho": float(sr.statistic), "p_value": float(sr.pvalue)}
         ci = stats.pearsonr(a, b).confidence_interval(confidence_level=0.95)
+        # Fisher z interval of Spearman's rho by the direct formula; SciPy offers none.
         rho = spearman["two-sided"]["rho"]
-        half = z / math.sqrt(n - 3) if n > 3 else None
-        mx, my = a.mean(), b.mean()
-        ccc = 2 * np.mean((a - mx) * (b - my)) / (a.var() + b.var() + (mx - my) ** 2)
+        half = stats.norm.ppf(0.975) / math.sqrt(n - 3)
         out.append({
             "case": name,
-            "bland_altman": {
-                "reference": "direct formula (numpy, scipy.stats.norm/t quantiles)",
-                "bias": bias,
-                "sd": sd,
-                "lower_limit": low,
-                "upper_limit": high,
-                "bias_ci": [bias - t * se_bias, bias + t * se_bias],
-                "lower_limit_ci": [low - t * se_limit, low + t * se_limit],
-                "upper_limit_ci": [high - t * se_limit, high + t * se_limit],
-            },
+            "bland_altman": bland_altman(a, b),
             "pearson": pearson,
             "pearson_ci_95": [float(ci.low), float(ci.high)],
             "spearman": spearman,
-            "spearman_ci_95": (
-                [math.tanh(math.atanh(rho) - half), math.tanh(math.atanh(rho) + half)]
-                if half else None
-            ),
-            "lins_ccc": float(ccc),
+            "spearman_ci_95": [math.tanh(math.atanh(rho) - half), math.tanh(math.atanh(rho) + half)],
+            "lins_ccc": lins_ccc(a, b),
         })
     return out
 

@@ -3,10 +3,11 @@
 
 use mrs_stats::special;
 use mrs_stats::{
-    adjust_p_values, bland_altman, errors_against_truth, lins_ccc, paired_t_test, pearson,
-    quantile, roc_auc, roc_curve, spearman, wilcoxon_signed_rank, Alternative, AucConfig,
-    BlandAltmanConfig, ConfidenceInterval, ConfusionMatrix, Correction, ErrorConfig, Proportion,
-    WilcoxonConfig, WilcoxonMethod, WilcoxonMethodUsed, ZeroMethod, ZeroTruthPolicy,
+    adjust_p_values, bland_altman, errors_against_truth, evaluate_classifier, lins_ccc,
+    paired_t_test, pearson, quantile, roc_auc, roc_curve, spearman, wilcoxon_signed_rank,
+    Alternative, AucConfig, BlandAltmanConfig, ClassifierConfig, ConfidenceInterval,
+    ConfusionMatrix, Correction, ErrorConfig, Proportion, WilcoxonConfig, WilcoxonMethod,
+    WilcoxonMethodUsed, ZeroMethod, ZeroTruthPolicy,
 };
 use serde_json::Value;
 
@@ -482,12 +483,61 @@ fn agreement_matches_scipy() {
             &case["spearman_ci_95"],
         );
 
-        let ccc = lins_ccc(&a, &b).expect("valid input");
+        let ccc = lins_ccc(&a, &b, 0.95).expect("valid input");
+        let expected = &case["lins_ccc"];
+        let label = format!("{name} Lin's CCC");
+        cmp.check(&label, ccc.coefficient, num(&expected["coefficient"]), RTOL);
+        cmp.check(&label, ccc.pearson_r, num(&expected["pearson_r"]), RTOL);
+        let ci = ccc.ci.expect("defined interval");
+        check_interval(&mut cmp, &label, &ci, &expected["ci_95"]);
+    }
+}
+
+#[test]
+fn classifier_report_keeps_thresholds_apart() {
+    let mut cmp = Comparison::new("classifier report");
+    for case in golden()["classification"].as_array().expect("cases") {
+        let name = case["case"].as_str().expect("name");
+        let (labels, scores) = labels_and_scores(case);
+        let report = evaluate_classifier(&labels, &scores, &ClassifierConfig::default())
+            .expect("valid input");
+
+        // The main results stay at the fixed threshold of 0.5.
+        cmp.check(name, report.threshold, 0.5, RTOL);
+        let matrix = report.at_threshold.matrix;
+        assert_eq!(
+            matrix.true_positives,
+            case["confusion"]["tp"].as_u64().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            matrix.true_negatives,
+            case["confusion"]["tn"].as_u64().unwrap(),
+            "{name}"
+        );
+
+        // The Youden threshold and its proportions are reported beside them.
+        let youden = &case["youden"];
         cmp.check(
-            &format!("{name} Lin's CCC"),
-            ccc,
-            num(&case["lins_ccc"]),
+            name,
+            report.youden.threshold,
+            num(&youden["threshold"]),
             RTOL,
         );
+        let sensitivity = report.at_youden.sensitivity.expect("positives present");
+        let specificity = report.at_youden.specificity.expect("negatives present");
+        cmp.check(
+            name,
+            sensitivity.estimate,
+            num(&youden["sensitivity"]),
+            RTOL,
+        );
+        cmp.check(
+            name,
+            specificity.estimate,
+            num(&youden["specificity"]),
+            RTOL,
+        );
+        cmp.check(name, report.auc.auc, num(&case["auc_sklearn"]), RTOL);
     }
 }

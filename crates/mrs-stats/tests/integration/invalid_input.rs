@@ -40,7 +40,7 @@ fn paired_functions() -> Vec<(&'static str, PairedFunction)> {
             "spearman",
             Box::new(|x, y| spearman(x, y, Alternative::TwoSided, 0.95).map(drop)),
         ),
-        ("lins_ccc", Box::new(|x, y| lins_ccc(x, y).map(drop))),
+        ("lins_ccc", Box::new(|x, y| lins_ccc(x, y, 0.95).map(drop))),
     ]
 }
 
@@ -188,7 +188,7 @@ fn constant_samples_rejected_where_undefined() {
         Err(StatsError::Constant { what: "x", .. })
     ));
     assert!(matches!(
-        lins_ccc(&constant, &constant),
+        lins_ccc(&constant, &constant, 0.95),
         Err(StatsError::Constant { .. })
     ));
     assert!(matches!(
