@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Result, StatsError};
 use crate::sample::{check_level, check_sample, mean, median, quantile_sorted, ConfidenceInterval};
 
+/// Largest number of bootstrap resamples; the replicates are stored, 8 bytes each (80 MB here).
+pub const MAX_RESAMPLES: usize = 10_000_000;
+
 /// Location statistic to bootstrap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Location {
@@ -28,7 +31,7 @@ impl Location {
 /// Settings of a bootstrap percentile interval.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct BootstrapConfig {
-    /// Number of resamples drawn with replacement; default 10 000.
+    /// Number of resamples drawn with replacement, 2 to [`MAX_RESAMPLES`]; default 10 000.
     pub n_resamples: usize,
     /// Confidence level in (0, 1); default 0.95.
     pub level: f64,
@@ -49,11 +52,11 @@ impl Default for BootstrapConfig {
 impl BootstrapConfig {
     pub(crate) fn validate(&self) -> Result<()> {
         check_level(self.level)?;
-        if self.n_resamples < 2 {
+        if !(2..=MAX_RESAMPLES).contains(&self.n_resamples) {
             return Err(StatsError::InvalidParameter {
                 name: "n_resamples",
                 value: self.n_resamples as f64,
-                reason: "a bootstrap needs at least 2 resamples",
+                reason: "must lie between 2 and 10 000 000",
             });
         }
         Ok(())

@@ -85,6 +85,14 @@ pub enum StatsError {
         /// The valid range.
         reason: &'static str,
     },
+    /// An error in the data of one named target of a multi-target comparison.
+    #[error("target '{name}': {source}")]
+    Target {
+        /// Target name.
+        name: String,
+        /// The error of that target.
+        source: Box<StatsError>,
+    },
     /// A method that does not apply to this sample.
     #[error("{method} does not apply: {reason}")]
     MethodNotApplicable {

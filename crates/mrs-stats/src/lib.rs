@@ -39,7 +39,8 @@
 //!   ChaCha20 generator seeded from [`BootstrapConfig::seed`]. The same seed and input give the
 //!   same interval on every platform.
 //! - **Paired tests** work on the differences `x - y`. [`Alternative::Greater`] means `x` tends
-//!   to exceed `y`.
+//!   to exceed `y`. Several targets are compared with [`compare_targets`], which adjusts the
+//!   P-values across targets (Bonferroni, Holm or Benjamini-Hochberg, as the caller chooses).
 //! - **Zero differences in the Wilcoxon test** are dropped by default (SciPy's
 //!   `zero_method="wilcox"`), so [`WilcoxonResult::n_used`] may be smaller than the number of
 //!   pairs; [`ZeroMethod::Pratt`] and [`ZeroMethod::Zsplit`] keep them in the ranking. Tied
@@ -73,8 +74,8 @@
 //!   acceleration), which under-cover for skewed statistics in small samples.
 //! - Lin's concordance interval rests on asymptotic normality of `atanh(rho_c)`; for small `n`
 //!   it is approximate.
-//! - The exact conditional Wilcoxon distribution costs `O(n * sum of ranks)`, about `n^3 / 2`
-//!   operations: fine for hundreds of pairs, slow for tens of thousands.
+//! - The exact Wilcoxon distributions cost about `n^3` operations, so they are limited to
+//!   [`MAX_EXACT_PAIRS`] ranked differences; larger samples need the normal approximation.
 //! - Special functions are accurate to about 1e-13 relative for the arguments in the golden
 //!   tests; arguments far beyond them (shape parameters above about 1e6) are untested.
 
@@ -88,13 +89,14 @@ mod paired;
 mod roc;
 mod sample;
 pub mod special;
+mod targets;
 mod truth;
 
 pub use agreement::{
     bland_altman, lins_ccc, pearson, spearman, BlandAltman, BlandAltmanConfig, Concordance,
     Correlation,
 };
-pub use bootstrap::{bootstrap_ci, BootstrapConfig, Location};
+pub use bootstrap::{bootstrap_ci, BootstrapConfig, Location, MAX_RESAMPLES};
 pub use classifier::{evaluate_classifier, ClassifierConfig, ClassifierReport};
 pub use diagnostic::{
     clopper_pearson, wilson, ConfusionMatrix, DiagnosticSummary, Proportion, DEFAULT_THRESHOLD,
@@ -103,8 +105,9 @@ pub use error::{Result, StatsError};
 pub use multiple::{adjust_p_values, Correction};
 pub use paired::{
     paired_t_test, wilcoxon_signed_rank, PairedTTestResult, WilcoxonConfig, WilcoxonMethod,
-    WilcoxonMethodUsed, WilcoxonResult, ZeroMethod,
+    WilcoxonMethodUsed, WilcoxonResult, ZeroMethod, MAX_EXACT_PAIRS,
 };
 pub use roc::{roc_auc, roc_curve, AucConfig, AucResult, RocCurve, RocPoint, YoudenThreshold};
 pub use sample::{quantile, Alternative, ConfidenceInterval};
+pub use targets::{compare_targets, TargetComparison, TargetComparisons, TargetPairs};
 pub use truth::{errors_against_truth, ErrorConfig, ErrorReport, LocationSummary, ZeroTruthPolicy};

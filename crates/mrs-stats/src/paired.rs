@@ -9,6 +9,10 @@ use crate::sample::{
 };
 use crate::special::{normal_cdf, normal_sf, student_t_cdf, student_t_quantile, student_t_sf};
 
+/// Largest number of ranked differences for the exact distributions. The table has
+/// `n (n + 1) + 1` entries (32 MB at 2000), and the work to fill it grows as `n^3`.
+pub const MAX_EXACT_PAIRS: usize = 2000;
+
 /// Treatment of zero differences in the Wilcoxon signed-rank test, named as in SciPy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum ZeroMethod {
@@ -33,11 +37,12 @@ pub enum WilcoxonMethod {
     #[default]
     Auto,
     /// The exact null distribution of the rank sum over ranks `1..=n_used`. Requires untied
-    /// absolute differences and, unless zeros are dropped, no zero differences.
+    /// absolute differences, no zero differences unless they are dropped, and at most
+    /// [`MAX_EXACT_PAIRS`] ranked differences.
     Exact,
     /// The exact null distribution given the observed (possibly tied) ranks: every one of the
     /// `2^n` sign assignments equally likely. This is what SciPy's `PermutationMethod()` computes
-    /// by enumeration when `2^n <= 9999`.
+    /// by enumeration when `2^n <= 9999`. At most [`MAX_EXACT_PAIRS`] ranked differences.
     ExactConditional,
     /// Normal approximation with the tie correction of the variance (and the Cureton
     /// adjustment for [`ZeroMethod::Pratt`]), optionally with a continuity correction.
@@ -121,7 +126,8 @@ pub struct WilcoxonResult {
 ///
 /// [`StatsError::Empty`], [`StatsError::LengthMismatch`] or [`StatsError::NonFinite`] for
 /// invalid samples, [`StatsError::Constant`] when every difference is zero, and
-/// [`StatsError::MethodNotApplicable`] for [`WilcoxonMethod::Exact`] on tied or zero ranks.
+/// [`StatsError::MethodNotApplicable`] for [`WilcoxonMethod::Exact`] on tied or zero ranks and
+/// for an exact method on more than [`MAX_EXACT_PAIRS`] ranked differences.
 pub fn wilcoxon_signed_rank(
     x: &[f64],
     y: &[f64],
@@ -186,6 +192,18 @@ pub fn wilcoxon_signed_rank(
         WilcoxonMethod::ExactConditional => WilcoxonMethodUsed::ExactConditional,
         WilcoxonMethod::Asymptotic => WilcoxonMethodUsed::Asymptotic,
     };
+
+    let exact = matches!(
+        method,
+        WilcoxonMethodUsed::Exact | WilcoxonMethodUsed::ExactConditional
+    );
+    if exact && n_used > MAX_EXACT_PAIRS {
+        return Err(StatsError::MethodNotApplicable {
+            method: "the exact Wilcoxon distribution",
+            reason: "more than 2000 ranked differences make the table too large; \
+                     use Asymptotic",
+        });
+    }
 
     let (p_value, z_statistic) = match method {
         WilcoxonMethodUsed::Exact | WilcoxonMethodUsed::ExactConditional => {

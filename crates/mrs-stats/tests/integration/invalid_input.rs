@@ -1,10 +1,11 @@
 //! Invalid input gives a typed error, never a panic or a NaN result.
 
 use mrs_stats::{
-    adjust_p_values, bland_altman, bootstrap_ci, clopper_pearson, errors_against_truth, lins_ccc,
-    paired_t_test, pearson, quantile, roc_auc, roc_curve, spearman, wilcoxon_signed_rank,
-    Alternative, AucConfig, BlandAltmanConfig, BootstrapConfig, ConfusionMatrix, Correction,
-    ErrorConfig, Location, StatsError, WilcoxonConfig, WilcoxonMethod, ZeroMethod,
+    adjust_p_values, bland_altman, bootstrap_ci, clopper_pearson, compare_targets,
+    errors_against_truth, lins_ccc, paired_t_test, pearson, quantile, roc_auc, roc_curve, spearman,
+    wilcoxon_signed_rank, Alternative, AucConfig, BlandAltmanConfig, BootstrapConfig,
+    ConfusionMatrix, Correction, ErrorConfig, Location, StatsError, TargetPairs, WilcoxonConfig,
+    WilcoxonMethod, ZeroMethod, MAX_EXACT_PAIRS, MAX_RESAMPLES,
 };
 
 const X: [f64; 5] = [1.0, 2.0, 3.0, 4.0, 5.5];
@@ -324,4 +325,71 @@ fn exact_wilcoxon_rejects_ties() {
     ));
     // Dropping the zero (the default) leaves untied ranks 1..4.
     assert!(wilcoxon_signed_rank(&x, &y, &config).is_ok());
+}
+
+#[test]
+fn exact_wilcoxon_rejects_huge_samples() {
+    let n = MAX_EXACT_PAIRS + 1;
+    let x: Vec<f64> = (1..=n).map(|i| i as f64).collect();
+    let y = vec![0.0; n];
+    let config = WilcoxonConfig {
+        method: WilcoxonMethod::ExactConditional,
+        ..WilcoxonConfig::default()
+    };
+    assert!(matches!(
+        wilcoxon_signed_rank(&x, &y, &config),
+        Err(StatsError::MethodNotApplicable { .. })
+    ));
+}
+
+#[test]
+fn huge_resample_count_rejected() {
+    let config = BootstrapConfig {
+        n_resamples: MAX_RESAMPLES + 1,
+        ..BootstrapConfig::default()
+    };
+    assert!(matches!(
+        bootstrap_ci(&X, Location::Mean, &config),
+        Err(StatsError::InvalidParameter {
+            name: "n_resamples",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn target_errors_name_the_target() {
+    let mut with_nan = Y;
+    with_nan[1] = f64::NAN;
+    let targets = [
+        TargetPairs {
+            name: "NAA",
+            x: &X,
+            y: &Y,
+        },
+        TargetPairs {
+            name: "Cr",
+            x: &X,
+            y: &with_nan,
+        },
+    ];
+    let error = compare_targets(&targets, &WilcoxonConfig::default(), Correction::Holm);
+    match error {
+        Err(StatsError::Target { name, source }) => {
+            assert_eq!(name, "Cr");
+            assert!(matches!(
+                *source,
+                StatsError::NonFinite {
+                    what: "y",
+                    index: 1,
+                    ..
+                }
+            ));
+        }
+        other => panic!("expected a target error, got {other:?}"),
+    }
+    assert!(matches!(
+        compare_targets(&[], &WilcoxonConfig::default(), Correction::Holm),
+        Err(StatsError::Empty { what: "targets" })
+    ));
 }

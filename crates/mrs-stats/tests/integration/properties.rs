@@ -2,9 +2,10 @@
 //! agreement between methods that estimate the same quantity.
 
 use mrs_stats::{
-    adjust_p_values, bootstrap_ci, errors_against_truth, roc_auc, wilcoxon_signed_rank,
-    Alternative, AucConfig, BootstrapConfig, Correction, ErrorConfig, ErrorReport, Location,
-    WilcoxonConfig, WilcoxonMethod, WilcoxonMethodUsed,
+    adjust_p_values, bootstrap_ci, compare_targets, errors_against_truth, evaluate_classifier,
+    lins_ccc, pearson, roc_auc, wilcoxon_signed_rank, Alternative, AucConfig, BootstrapConfig,
+    ClassifierConfig, ClassifierReport, Correction, ErrorConfig, ErrorReport, Location,
+    TargetPairs, WilcoxonConfig, WilcoxonMethod, WilcoxonMethodUsed,
 };
 
 use crate::{golden, nums};
@@ -170,4 +171,71 @@ fn bootstrap_auc_near_delong() {
         (bootstrap.upper - result.ci_delong.upper).abs() < 0.005,
         "{result:?}"
     );
+}
+
+#[test]
+fn compare_targets_adjusts_each_test() {
+    let inputs = ["n5", "n20", "ties_zeros_20", "n500"].map(|name| {
+        let input = &golden()["paired_inputs"][name];
+        (name, nums(&input["x"]), nums(&input["y"]))
+    });
+    let targets: Vec<TargetPairs<'_>> = inputs
+        .iter()
+        .map(|(name, x, y)| TargetPairs { name, x, y })
+        .collect();
+    let config = WilcoxonConfig::default();
+    let report = compare_targets(&targets, &config, Correction::Holm).unwrap();
+    let raw: Vec<f64> = inputs
+        .iter()
+        .map(|(_, x, y)| wilcoxon_signed_rank(x, y, &config).unwrap().p_value)
+        .collect();
+    let adjusted = adjust_p_values(&raw, Correction::Holm).unwrap();
+    assert_eq!(report.targets.len(), 4);
+    for (i, target) in report.targets.iter().enumerate() {
+        assert_eq!(target.name, inputs[i].0);
+        // The same computation on the same input, so the values are bit-identical.
+        let p = target.wilcoxon.p_value;
+        assert_eq!(p.to_bits(), raw[i].to_bits(), "{}", target.name);
+        let adjusted_p = target.adjusted_p_value;
+        assert_eq!(
+            adjusted_p.to_bits(),
+            adjusted[i].to_bits(),
+            "{}",
+            target.name
+        );
+    }
+}
+
+#[test]
+fn classifier_report_round_trips_json() {
+    let case = &golden()["classification"][1];
+    let labels: Vec<bool> = case["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_bool().unwrap())
+        .collect();
+    let scores = nums(&case["scores"]);
+    let report = evaluate_classifier(&labels, &scores, &ClassifierConfig::default()).unwrap();
+    let json = serde_json::to_string(&report).unwrap();
+    let parsed: ClassifierReport = serde_json::from_str(&json).unwrap();
+    assert_eq!(parsed, report);
+    // The ROC origin has no threshold and is written as null, not as a non-JSON infinity.
+    assert!(json.contains("\"threshold\":null"));
+}
+
+#[test]
+fn perfect_correlation_has_tiny_p() {
+    let x = [1.0, 2.0, 3.0, 4.0, 5.0];
+    let y = [2.0, 4.0, 6.0, 8.0, 10.0];
+    let r = pearson(&x, &y, Alternative::TwoSided, 0.95).unwrap();
+    // r comes out one rounding step below 1, so the P-value is tiny rather than exactly 0.
+    approx::assert_relative_eq!(r.coefficient, 1.0, max_relative = 1e-15);
+    assert!(r.p_value < 1e-15, "{r:?}");
+    let ci = r.ci.unwrap();
+    approx::assert_relative_eq!(ci.lower, 1.0, max_relative = 1e-6);
+    approx::assert_relative_eq!(ci.upper, 1.0, max_relative = 1e-15);
+    let ccc = lins_ccc(&x, &x, 0.95).unwrap();
+    approx::assert_relative_eq!(ccc.coefficient, 1.0);
+    assert!(ccc.ci.is_none(), "the variance is undefined at |rho_c| = 1");
 }
