@@ -48,7 +48,13 @@ fn auc(c: &mut Criterion) {
         .collect();
     let mut group = c.benchmark_group("auc");
     group.bench_function("delong/500_cases", |b| {
-        b.iter(|| roc_auc(black_box(&labels), black_box(&scores), &AucConfig::default()))
+        b.iter(|| {
+            roc_auc(
+                black_box(&labels),
+                black_box(&scores),
+                &AucConfig::default(),
+            )
+        })
     });
     let with_bootstrap = AucConfig {
         bootstrap: Some(BootstrapConfig {
