@@ -11,7 +11,7 @@
 
 use crate::error::{ErrorKind, IoError, Result};
 use crate::options::ReadOptions;
-use crate::siemens::dicom::{
+use crate::siemens::dicom_common::{
     contains, dicom_head, frames_to_mrs_data, is_mrs_sop, open, private_block, reference_shift,
     string, tags, Enhanced, MR_SPECTROSCOPY_STORAGE,
 };

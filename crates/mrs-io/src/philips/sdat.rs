@@ -7,7 +7,7 @@
 use crate::error::{ErrorKind, IoError, Result};
 use crate::limits::{check_count, check_finite, MAX_POINTS, MAX_TOTAL_SAMPLES};
 use crate::options::ReadOptions;
-use crate::siemens::dicom::{frames_to_mrs_data, reference_shift};
+use crate::siemens::dicom_common::{frames_to_mrs_data, reference_shift};
 use crate::siemens::latin1_to_string;
 use mrs_core::{Acquisition, Complex64, MrsData, Nucleus};
 use std::path::{Path, PathBuf};

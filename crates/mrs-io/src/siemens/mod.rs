@@ -11,6 +11,7 @@
 
 pub mod csa;
 pub mod dicom;
+pub(crate) mod dicom_common;
 pub mod rda;
 
 pub use csa::{CsaHeader, CsaTag};
