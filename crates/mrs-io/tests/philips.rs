@@ -398,8 +398,8 @@ fn dicom_header_values() {
 
 #[test]
 fn dicom_matches_spec2nii() {
-    // The spec2nii 0.8.15 command line fails on this file in its orientation step; the golden
-    // comes from its own Philips DICOM reader with that step replaced (see make_golden.py).
+    // The spec2nii 0.8.15 command line fails on this file in its orientation step. So the golden
+    // comes from spec2nii's own Philips DICOM reader with that step replaced (make_golden.py).
     let dicom = philips::dicom::read(&data_path(DCM), &ReadOptions::default()).unwrap();
     for (name, data) in [
         (

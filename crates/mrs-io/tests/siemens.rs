@@ -120,10 +120,10 @@ fn rda_brain_peaks_in_place() {
     assert_brain_peaks(&data, &[]);
 }
 
-/// Water is the tallest line, within 0.1 ppm of 4.65; the tallest metabolite line between 1.8
-/// and 3.5 ppm is NAA within 0.08 ppm of 2.01 (the files place water at 4.63, so NAA sits near
-/// 1.96); and NAA stands far above anything at its mirror image about 4.65 ppm (7.29 ppm), which
-/// is where it lands if the conjugation is wrong.
+/// Asserts three facts of a brain spectrum. Water is the tallest line, within 0.1 ppm of 4.65.
+/// The tallest metabolite line between 1.8 and 3.5 ppm is NAA, within 0.08 ppm of 2.01 (these
+/// files place water at 4.63 ppm, so NAA is near 1.96 ppm). NAA is over three times higher than
+/// anything at its mirror image about 4.65 ppm (7.29 ppm), where a wrong conjugation puts it.
 fn assert_brain_peaks(data: &mrs_core::MrsData, fid: &[usize]) {
     let (magnitude, ppm) = magnitude_spectrum(data, fid, 3.0);
     let water_ppm = tallest_peak_ppm(&magnitude, &ppm);
@@ -687,6 +687,7 @@ fn non_mrs_dicom_rejected() {
     put(&mut object, Tag(0x0008, 0x0018), VR::UI, "1.2.3.4.5");
     put(&mut object, Tag(0x0008, 0x0060), VR::CS, "CT");
     put(&mut object, Tag(0x0008, 0x0070), VR::LO, "SIEMENS");
+
     let file = object
         .with_meta(
             FileMetaTableBuilder::new()
@@ -696,6 +697,7 @@ fn non_mrs_dicom_rejected() {
         .unwrap();
     let mut bytes = Vec::new();
     file.write_all(&mut bytes).unwrap();
+
     assert!(!siemens::dicom::looks_like(&bytes));
     let error = parse_dicom(&bytes).unwrap_err();
     match &error.kind {
@@ -730,12 +732,15 @@ fn dicom_garbage_and_other_formats() {
             "{error}"
         );
     }
-    // A DICM magic followed by garbage reaches the DICOM parser, which reports the failure.
+    // A DICM magic followed by garbage fails the element walk before the DICOM parser.
     let mut bytes = vec![0u8; 128];
     bytes.extend_from_slice(b"DICM");
     bytes.extend((0..2000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 7) as u8));
     let error = parse_dicom(&bytes).unwrap_err();
-    assert!(matches!(error.kind, ErrorKind::Container { .. }), "{error}");
+    assert!(
+        matches!(error.kind, ErrorKind::Parse { .. } | ErrorKind::Truncated { .. }),
+        "{error}"
+    );
 }
 
 #[test]
@@ -746,4 +751,61 @@ fn dicom_sniffing() {
     assert!(siemens::dicom::looks_like(
         &std::fs::read(data_path(XA)).unwrap()
     ));
+}
+
+/// Flips bytes of the real files at pseudo-random positions (fixed seed) and checks that every
+/// reader returns, with data or an error, instead of panicking.
+#[test]
+fn corrupted_files_never_panic() {
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for file in [IMA, XA, RDA, "philips/philips_short_te_svs.dcm"] {
+        let original = std::fs::read(data_path(file)).unwrap();
+        for _ in 0..500 {
+            let mut bytes = original.clone();
+            for _ in 0..1 + next() % 8 {
+                let position = (next() % bytes.len() as u64) as usize;
+                bytes[position] = next() as u8;
+            }
+            if next() % 4 == 0 {
+                bytes.truncate((next() % bytes.len() as u64) as usize);
+            }
+            let _ = parse_dicom(&bytes);
+            let _ = parse_rda(&bytes);
+            let _ = mrs_io::philips::dicom::parse(&bytes, Path::new("x"), &ReadOptions::default());
+        }
+    }
+}
+
+#[test]
+fn huge_element_length_rejected_before_parsing() {
+    let mut bytes = std::fs::read(data_path(XA)).unwrap();
+    let header = b"\x00\x56\x20\x00OF\x00\x00";
+    let at = bytes.windows(8).position(|w| w == header).unwrap();
+    bytes[at + 8..at + 12].copy_from_slice(&0xFFFF_FF00_u32.to_le_bytes());
+    let error = parse_dicom(&bytes).unwrap_err();
+    match &error.kind {
+        ErrorKind::Truncated { field, .. } => assert_eq!(field, "DICOM element (5600,0020)"),
+        other => panic!("expected Truncated, got {other}"),
+    }
+}
+
+#[test]
+fn unknown_value_representation_rejected() {
+    // The DICOM parser reads an unknown VR as UN with a 4-byte length: here "\x04\x00NO",
+    // about 1.3 GB, which it would allocate before failing.
+    let mut bytes = std::fs::read(data_path(XA)).unwrap();
+    let element = b"\x18\x00\x12\x90CS\x02\x00NO";
+    let at = bytes
+        .windows(element.len())
+        .position(|w| w == element)
+        .unwrap();
+    bytes[at + 4] = b'(';
+    let error = parse_dicom(&bytes).unwrap_err();
+    assert!(matches!(error.kind, ErrorKind::Parse { .. }), "{error}");
 }

@@ -2,11 +2,11 @@
 //! (5600,0020) as float32 (real, imaginary) pairs, one frame per FID, with the standard
 //! spectroscopy attributes and the timing in the functional groups.
 //!
-//! When WaterReferencedPhaseCorrection (0018,9199) is `YES`, the file also holds the water
-//! reference. The per-frame private flag (2005,xx04) of the "Philips MR Imaging DD 004" block in
-//! the private per-frame sequence (2005,xx0F) of the "Philips MR Imaging DD 005" block marks
-//! reference frames; without it the last frame is taken as the reference, as spec2nii 0.8.15
-//! does for two-frame files. The samples follow the [`mrs_core`] convention and are kept as
+//! When WaterReferencedPhaseCorrection (0018,9199) is `YES`, the file also contains the water
+//! reference. The private per-frame sequence (2005,xx0F) of the "Philips MR Imaging DD 005"
+//! block has one item per frame, and its flag (2005,xx04) of the "Philips MR Imaging DD 004"
+//! block marks reference frames. Without these flags the last frame is taken as the reference,
+//! as spec2nii 0.8.15 does for two-frame files. The samples follow the [`mrs_core`] convention and are kept as
 //! stored. Edited (MEGA) and old-format (private data element) Philips files are not handled.
 
 use crate::error::{ErrorKind, IoError, Result};
@@ -52,7 +52,7 @@ pub struct PhilipsDicom {
     pub reference_shift_ppm: f64,
     /// ChemicalShiftReference (0018,9053) in ppm when stored; kept for information only.
     pub chemical_shift_reference_ppm: Option<f64>,
-    /// Samples as stored, frame-major: frame `f` holds `samples[f * n_points..(f + 1) * n_points]`.
+    /// Samples as stored, frame-major: frame `f` is `samples[f * n_points..(f + 1) * n_points]`.
     pub samples: Vec<Complex64>,
 }
 
@@ -61,8 +61,9 @@ impl PhilipsDicom {
     /// stored; several frames as `DIM_DYN`).
     ///
     /// # Errors
-    /// [`ErrorKind::Unsupported`] for more than one voxel; [`ErrorKind::MissingField`] when
-    /// every frame is a water reference; [`ErrorKind::Core`] for out-of-range parameters.
+    /// - [`ErrorKind::Unsupported`] for more than one voxel.
+    /// - [`ErrorKind::MissingField`] when every frame is a water reference.
+    /// - [`ErrorKind::Core`] for out-of-range parameters.
     pub fn to_mrs_data(&self) -> Result<MrsData> {
         self.frames_to_mrs_data(false)?.ok_or_else(|| {
             IoError::new(
@@ -145,12 +146,15 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<PhilipsDicom> {
 /// Parses a Philips spectroscopy DICOM held in memory; `path` only labels errors.
 ///
 /// # Errors
-/// [`ErrorKind::WrongFormat`] for a file that is not DICOM, not MR Spectroscopy Storage or not
-/// from Philips; [`ErrorKind::Unsupported`] for edited (MEGA) data; [`ErrorKind::Container`]
-/// when the DICOM parser fails; [`ErrorKind::MissingField`], [`ErrorKind::InvalidField`] and
-/// [`ErrorKind::TooLarge`] for header values; [`ErrorKind::Truncated`] or
-/// [`ErrorKind::WrongSize`] when the sample count disagrees with the header;
-/// [`ErrorKind::NonFinite`] for a NaN or infinite sample.
+/// - [`ErrorKind::WrongFormat`] for a file that is not DICOM, not MR Spectroscopy Storage or
+///   not from Philips.
+/// - [`ErrorKind::Unsupported`] for edited (MEGA) data.
+/// - [`ErrorKind::Container`] when the DICOM parser fails.
+/// - [`ErrorKind::MissingField`], [`ErrorKind::InvalidField`] or [`ErrorKind::TooLarge`] for
+///   header values.
+/// - [`ErrorKind::Truncated`] or [`ErrorKind::WrongSize`] when the sample count disagrees with
+///   the header.
+/// - [`ErrorKind::NonFinite`] for a NaN or infinite sample.
 pub fn parse(bytes: &[u8], path: &Path, options: &ReadOptions) -> Result<PhilipsDicom> {
     let at = |kind: ErrorKind| IoError::new(path, kind);
     let object = open(bytes, FORMAT_NAME).map_err(at)?;

@@ -1,5 +1,5 @@
-//! Philips SDAT/SPAR pairs: the `.spar` text holds `key : value` parameters (`!` starts a
-//! comment line) and the `.sdat` holds complex samples as VAX F-floating (32-bit) numbers,
+//! Philips SDAT/SPAR pairs: the `.spar` text contains `key : value` parameters (`!` starts a
+//! comment line) and the `.sdat` contains complex samples as VAX F-floating (32-bit) numbers,
 //! real then imaginary, `rows` FIDs of `samples` points each.
 //!
 //! The samples follow the [`mrs_core`] convention and are kept as stored.
@@ -41,7 +41,7 @@ pub struct Sdat {
     pub nucleus: Nucleus,
     /// Reference shift in ppm from [`ReadOptions::reference_shift_ppm`], else the nucleus default.
     pub reference_shift_ppm: f64,
-    /// Samples as stored, row-major: row `r` holds `samples[r * n_points..(r + 1) * n_points]`.
+    /// Samples as stored, row-major: row `r` is `samples[r * n_points..(r + 1) * n_points]`.
     pub samples: Vec<Complex64>,
 }
 
@@ -144,12 +144,12 @@ pub fn parse_spar(bytes: &[u8], path: &Path) -> Result<Vec<(String, String)>> {
             continue;
         }
         let Some((key, value)) = line.split_once(':') else {
-            let shown: String = line.chars().take(80).collect();
+            let excerpt: String = line.chars().take(80).collect();
             return Err(IoError::new(
                 path,
                 ErrorKind::Parse {
                     line: index + 1,
-                    detail: format!("expected 'key : value', found {shown:?}"),
+                    detail: format!("expected 'key : value', found {excerpt:?}"),
                 },
             ));
         };
@@ -161,8 +161,9 @@ pub fn parse_spar(bytes: &[u8], path: &Path) -> Result<Vec<(String, String)>> {
 /// Reads an SDAT file and the SPAR file beside it (same stem, extension `.spar` in any case).
 ///
 /// # Errors
-/// [`ErrorKind::Os`] when a file cannot be read, [`ErrorKind::MissingField`] naming the SPAR
-/// file when none is found, else as [`parse`].
+/// - [`ErrorKind::Os`] when a file cannot be read.
+/// - [`ErrorKind::MissingField`] naming the SPAR file when none is found.
+/// - Otherwise as [`parse`].
 pub fn read(path: &Path, options: &ReadOptions) -> Result<Sdat> {
     let spar_path = find_spar(path)?;
     let sdat = std::fs::read(path).map_err(|e| IoError::new(path, ErrorKind::Os(e)))?;

@@ -43,7 +43,7 @@ impl CsaHeader {
         self.tags.iter().find(|t| t.name == name)
     }
 
-    /// Returns the first item of the tag with this name, trimmed; `None` when absent or empty.
+    /// Returns the first item of the tag with this name, trimmed, or `None` when absent or empty.
     pub fn first(&self, name: &str) -> Option<&str> {
         self.tag(name)
             .and_then(|t| t.items.first())
@@ -71,9 +71,10 @@ impl CsaHeader {
 /// Parses a CSA header in the `SV10` layout.
 ///
 /// # Errors
-/// [`ErrorKind::Unsupported`] for the older layout without the `SV10` magic;
-/// [`ErrorKind::Truncated`] when a tag or item runs past the end; [`ErrorKind::TooLarge`] for
-/// more than 128 tags or an item count the remaining bytes cannot hold.
+/// - [`ErrorKind::Unsupported`] for the older layout without the `SV10` magic.
+/// - [`ErrorKind::Truncated`] when a tag or item runs past the end.
+/// - [`ErrorKind::TooLarge`] for more than 128 tags, or an item count that the remaining bytes
+///   cannot contain.
 pub fn parse(bytes: &[u8]) -> Result<CsaHeader, ErrorKind> {
     if bytes.len() < 16 || &bytes[..8] != MAGIC {
         return Err(ErrorKind::Unsupported {

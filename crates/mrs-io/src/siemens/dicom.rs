@@ -29,7 +29,7 @@ pub const CSA_NON_IMAGE_STORAGE: &str = "1.3.12.2.1107.5.9.1";
 
 const FORMAT_NAME: &str = "Siemens spectroscopy DICOM";
 
-/// Where the file keeps its parameters and samples.
+/// Storage layout of the parameters and samples.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DicomLayout {
     /// Pre-XA: CSA headers and (7FE1,xx10); samples stored conjugated.
@@ -43,7 +43,7 @@ pub enum DicomLayout {
 pub struct SiemensDicom {
     /// The file the data came from, used to label conversion errors.
     pub path: PathBuf,
-    /// Which layout the file uses.
+    /// Storage layout of the file.
     pub layout: DicomLayout,
     /// SOP class UID (0008,0016).
     pub sop_class_uid: String,
@@ -85,8 +85,8 @@ impl SiemensDicom {
     /// samples as stored; several frames become a `DIM_DYN` dimension.
     ///
     /// # Errors
-    /// [`ErrorKind::Unsupported`] for more than one voxel; [`ErrorKind::Core`] when the
-    /// acquisition parameters are out of range.
+    /// - [`ErrorKind::Unsupported`] for more than one voxel.
+    /// - [`ErrorKind::Core`] when the acquisition parameters are out of range.
     pub fn to_mrs_data(&self) -> Result<MrsData> {
         if self.n_voxels != 1 {
             return Err(IoError::new(
@@ -141,11 +141,14 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<SiemensDicom> {
 /// Parses a Siemens spectroscopy DICOM held in memory; `path` only labels errors.
 ///
 /// # Errors
-/// [`ErrorKind::WrongFormat`] for a file that is not DICOM, not spectroscopy or not from
-/// Siemens; [`ErrorKind::Container`] when the DICOM parser fails; [`ErrorKind::MissingField`],
-/// [`ErrorKind::InvalidField`] and [`ErrorKind::TooLarge`] for header values;
-/// [`ErrorKind::Truncated`] or [`ErrorKind::WrongSize`] when the sample count disagrees with the
-/// header; [`ErrorKind::NonFinite`] for a NaN or infinite sample.
+/// - [`ErrorKind::WrongFormat`] for a file that is not DICOM, not spectroscopy or not from
+///   Siemens.
+/// - [`ErrorKind::Container`] when the DICOM parser fails.
+/// - [`ErrorKind::MissingField`], [`ErrorKind::InvalidField`] or [`ErrorKind::TooLarge`] for
+///   header values.
+/// - [`ErrorKind::Truncated`] or [`ErrorKind::WrongSize`] when the sample count disagrees with
+///   the header.
+/// - [`ErrorKind::NonFinite`] for a NaN or infinite sample.
 pub fn parse(bytes: &[u8], path: &Path, options: &ReadOptions) -> Result<SiemensDicom> {
     let at = |kind: ErrorKind| IoError::new(path, kind);
     let object = open(bytes, FORMAT_NAME).map_err(at)?;

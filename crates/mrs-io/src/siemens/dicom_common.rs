@@ -2,6 +2,7 @@
 //! memory, private-block lookup, typed attribute access, functional-group search, and the
 //! parameters and samples of an MR Spectroscopy Storage object.
 
+use super::dicom_lengths::check_element_lengths;
 use crate::error::{ErrorKind, IoError, Result};
 use crate::limits::{check_count, check_finite, MAX_POINTS, MAX_TOTAL_SAMPLES};
 use crate::options::ReadOptions;
@@ -69,7 +70,8 @@ pub(crate) fn frames_to_mrs_data(
     } else {
         vec![DimTag::Dyn]
     };
-    // Stored frame-major; MrsData wants time on axis 0, so point n of frame f goes to [n, f].
+    // The samples are stored frame-major, and MrsData has time on axis 0, so point n of frame f
+    // goes to [n, f].
     let mut values = Vec::with_capacity(n_points * n_frames);
     for n in 0..n_points {
         for f in 0..n_frames {
@@ -227,7 +229,8 @@ pub(crate) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-/// Opens a DICOM file held in memory, with or without the 128-byte preamble.
+/// Opens a DICOM file held in memory, with or without the 128-byte preamble, after checking
+/// that every element length fits inside the file.
 pub(crate) fn open(
     bytes: &[u8],
     expected: &'static str,
@@ -238,6 +241,7 @@ pub(crate) fn open(
             detail: "no DICM magic at byte 128 or 0".to_string(),
         });
     };
+    check_element_lengths(&bytes[start..])?;
     OpenFileOptions::new()
         .read_preamble(ReadPreamble::Never)
         .from_reader(&bytes[start..])
@@ -293,8 +297,8 @@ pub(crate) fn float(
     }
     let field = format!("{name} {}", tag_name(tag));
     let value = element.to_float64().map_err(|_| {
-        let shown = element.to_str().map(|s| s.into_owned()).unwrap_or_default();
-        ErrorKind::invalid(&field, shown, "not a number")
+        let excerpt = element.to_str().map(|s| s.into_owned()).unwrap_or_default();
+        ErrorKind::invalid(&field, excerpt, "not a number")
     })?;
     if !value.is_finite() {
         return Err(ErrorKind::invalid(field, value, "not finite"));

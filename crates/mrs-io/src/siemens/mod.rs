@@ -12,6 +12,7 @@
 pub mod csa;
 pub mod dicom;
 pub(crate) mod dicom_common;
+mod dicom_lengths;
 pub mod rda;
 
 pub use csa::{CsaHeader, CsaTag};

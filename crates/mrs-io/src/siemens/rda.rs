@@ -43,7 +43,7 @@ pub struct Rda {
     pub nucleus: Nucleus,
     /// Reference shift in ppm from [`ReadOptions::reference_shift_ppm`], else the nucleus default.
     pub reference_shift_ppm: f64,
-    /// Samples as stored (not conjugated), voxel-major: voxel `v` holds
+    /// Samples as stored (not conjugated), voxel-major: voxel `v` is
     /// `samples[v * n_points..(v + 1) * n_points]`, with `CSIMatrixSize[0]` varying fastest.
     pub samples: Vec<Complex64>,
 }
@@ -65,8 +65,8 @@ impl Rda {
     /// Converts into the [`mrs_core`] convention: conjugated samples, times in seconds.
     ///
     /// # Errors
-    /// [`ErrorKind::Unsupported`] for more than one voxel; [`ErrorKind::Core`] when the
-    /// acquisition parameters are out of range.
+    /// - [`ErrorKind::Unsupported`] for more than one voxel.
+    /// - [`ErrorKind::Core`] when the acquisition parameters are out of range.
     pub fn to_mrs_data(&self) -> Result<MrsData> {
         if self.n_voxels() != 1 {
             let [x, y, z] = self.csi_matrix_size;
@@ -126,11 +126,13 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<Rda> {
 /// time or frequency. The data must be exactly `VectorSize` x voxels x 16 bytes.
 ///
 /// # Errors
-/// [`ErrorKind::WrongFormat`] without the begin marker; [`ErrorKind::Parse`] for a missing end
-/// marker or a line without `:`; [`ErrorKind::MissingField`], [`ErrorKind::InvalidField`] and
-/// [`ErrorKind::TooLarge`] for header values; [`ErrorKind::Truncated`] or
-/// [`ErrorKind::WrongSize`] when the data length disagrees with the header;
-/// [`ErrorKind::NonFinite`] for a NaN or infinite sample.
+/// - [`ErrorKind::WrongFormat`] without the begin marker.
+/// - [`ErrorKind::Parse`] for a missing end marker or a line without `:`.
+/// - [`ErrorKind::MissingField`], [`ErrorKind::InvalidField`] or [`ErrorKind::TooLarge`] for
+///   header values.
+/// - [`ErrorKind::Truncated`] or [`ErrorKind::WrongSize`] when the data length disagrees with
+///   the header.
+/// - [`ErrorKind::NonFinite`] for a NaN or infinite sample.
 pub fn parse(bytes: &[u8], path: &Path, options: &ReadOptions) -> Result<Rda> {
     let at = |kind: ErrorKind| IoError::new(path, kind);
     let (header, data_offset) = split_header(bytes).map_err(at)?;
@@ -182,7 +184,8 @@ pub fn parse(bytes: &[u8], path: &Path, options: &ReadOptions) -> Result<Rda> {
             })
         })?,
     };
-    // The measured frequency; MagneticFieldStrength is the nominal field and is never used.
+    // MRFrequency is the measured frequency. MagneticFieldStrength is the nominal field, so it
+    // is not used.
     let spectrometer_frequency_mhz = match fields.optional_f64("MRFrequency").map_err(at)? {
         Some(mhz) => positive("MRFrequency", mhz).map_err(at)?,
         None => options.spectrometer_frequency_mhz.ok_or_else(|| {

@@ -2,7 +2,7 @@
 """Write spec2nii reference values for the Siemens and Philips readers of mrs-io.
 
 Runs spec2nii on the vendor files in tests/data, loads every NIfTI-MRS output with nibabel and
-writes one compact JSON file per output next to this script. Each JSON file holds the spectrometer
+writes one compact JSON file per output next to this script. Each JSON file contains the spectrometer
 frequency (MHz), dwell time (s), echo and repetition time (s), the data shape and dimension tags,
 every complex sample as stored on disk (real and imaginary lists), and the versions of spec2nii and
 the Python packages used.
@@ -110,15 +110,15 @@ def run_cli(subcommand, inputs, out_dir):
     """Run the spec2nii command line; return the command and the completed process."""
     command = [str(SPEC2NII), subcommand, "-o", str(out_dir)] + [str(DATA / f) for f in inputs]
     result = subprocess.run(command, capture_output=True, text=True)
-    shown = " ".join(["spec2nii", subcommand, "-o", "OUT"] + inputs)
-    return shown, result
+    printable = " ".join(["spec2nii", subcommand, "-o", "OUT"] + inputs)
+    return printable, result
 
 
 def philips_dcm_without_orientation(inputs, out_dir):
     """Convert a Philips DICOM with spec2nii's own reader, skipping its orientation step.
 
     spec2nii 0.8.15 reads the voxel orientation of a Philips DICOM from a VolumeLocalization
-    sequence with three items; philips_short_te_svs.dcm has one item, so the command line fails
+    sequence with three items. philips_short_te_svs.dcm has one item, so the command line fails
     with an IndexError before writing anything. The orientation only sets the NIfTI affine, so
     this replaces it with the default NIfTI-MRS affine and leaves the data path untouched.
     """
