@@ -738,7 +738,10 @@ fn dicom_garbage_and_other_formats() {
     bytes.extend((0..2000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 7) as u8));
     let error = parse_dicom(&bytes).unwrap_err();
     assert!(
-        matches!(error.kind, ErrorKind::Parse { .. } | ErrorKind::Truncated { .. }),
+        matches!(
+            error.kind,
+            ErrorKind::Parse { .. } | ErrorKind::Truncated { .. }
+        ),
         "{error}"
     );
 }
@@ -808,4 +811,57 @@ fn unknown_value_representation_rejected() {
     bytes[at + 4] = b'(';
     let error = parse_dicom(&bytes).unwrap_err();
     assert!(matches!(error.kind, ErrorKind::Parse { .. }), "{error}");
+}
+
+/// Re-encodes a file in implicit VR little endian, where private elements lose their VR.
+fn implicit_vr_copy(file: &str) -> Vec<u8> {
+    let file = OpenFileOptions::new().open_file(data_path(file)).unwrap();
+    let mut meta = file.meta().clone();
+    meta.transfer_syntax = "1.2.840.10008.1.2\0".to_string();
+    meta.update_information_group_length();
+    let mut bytes = Vec::new();
+    file.into_inner()
+        .with_exact_meta(meta)
+        .write_all(&mut bytes)
+        .unwrap();
+    bytes
+}
+
+#[test]
+fn implicit_vr_files_read_alike() {
+    for file in [IMA, XA] {
+        let bytes = implicit_vr_copy(file);
+        assert_eq!(&bytes[128..132], b"DICM");
+        let implicit = parse_dicom(&bytes).unwrap();
+        let explicit = siemens::dicom::read(&data_path(file), &ReadOptions::default()).unwrap();
+        assert_eq!(implicit.samples, explicit.samples, "{file}");
+        assert_close(
+            implicit.spectrometer_frequency_mhz,
+            explicit.spectrometer_frequency_mhz,
+            0.0,
+            file,
+        );
+        assert_close(implicit.dwell_time_s, explicit.dwell_time_s, 0.0, file);
+        assert_eq!(implicit.echo_time_s, explicit.echo_time_s, "{file}");
+    }
+}
+
+#[test]
+fn reference_shift_option_overrides_default() {
+    let options = ReadOptions {
+        reference_shift_ppm: Some(4.7),
+        ..ReadOptions::default()
+    };
+    let rda = siemens::rda::read(&data_path(RDA), &options).unwrap();
+    let dicom = siemens::dicom::read(&data_path(XA), &options).unwrap();
+    for shift in [
+        rda.to_mrs_data().unwrap().acquisition().reference_shift_ppm,
+        dicom
+            .to_mrs_data()
+            .unwrap()
+            .acquisition()
+            .reference_shift_ppm,
+    ] {
+        assert_close(shift, 4.7, 0.0, "reference shift");
+    }
 }
