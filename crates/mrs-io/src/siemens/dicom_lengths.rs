@@ -171,11 +171,11 @@ impl Walker<'_> {
         }
     }
 
-    fn malformed(&self, tag: Tag, what: &str) -> ErrorKind {
+    fn malformed(&self, tag: Tag, problem: &str) -> ErrorKind {
         ErrorKind::Parse {
             line: 0,
             detail: format!(
-                "DICOM element ({:04X},{:04X}) at byte {}: {what}",
+                "DICOM element ({:04X},{:04X}) at byte {}: {problem}",
                 tag.0, tag.1, self.position
             ),
         }
