@@ -8,7 +8,9 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
 fn data_path(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(relative)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(relative)
 }
 
 fn read(relative: &str) -> Vec<u8> {
@@ -23,7 +25,10 @@ fn parsers(c: &mut Criterion) {
         ("nifti_gz", "nifti-mrs/metab_raw.nii.gz"),
         ("jmrui", "cross-format/metab_jmrui.txt"),
         ("lcmodel_raw", "cross-format/metab.RAW"),
-        ("lcmodel_basis", "fitting-challenge/basis/press3T_30ms.BASIS"),
+        (
+            "lcmodel_basis",
+            "fitting-challenge/basis/press3T_30ms.BASIS",
+        ),
         ("lcmodel_coord", "liver/liver.COORD"),
         ("siemens_rda", "siemens/SVS_30.rda"),
         ("siemens_dicom", "siemens/SVS_30.IMA"),
@@ -33,17 +38,19 @@ fn parsers(c: &mut Criterion) {
         let path = data_path(relative);
         group.throughput(Throughput::Bytes(bytes.len() as u64));
         group.bench_with_input(BenchmarkId::new(name, relative), &bytes, |b, bytes| {
-            b.iter(|| match name {
-                "nifti_gz" => nifti::parse(bytes, &path, &options).map(|_| ()),
-                "jmrui" => jmrui::parse(bytes, &path, &options).map(|_| ()),
-                "lcmodel_raw" => lcmodel::raw::parse(bytes, &path, &options).map(|_| ()),
-                "lcmodel_basis" => lcmodel::basis::parse(bytes, &path, &options).map(|_| ()),
-                "lcmodel_coord" => lcmodel::coord::parse(bytes, &path).map(|_| ()),
-                "siemens_rda" => siemens::rda::parse(bytes, &path, &options).map(|_| ()),
-                _ => siemens::dicom::parse(bytes, &path, &options).map(|_| ()),
-            }
-            .map(black_box)
-            .expect("parses"));
+            b.iter(|| {
+                match name {
+                    "nifti_gz" => nifti::parse(bytes, &path, &options).map(|_| ()),
+                    "jmrui" => jmrui::parse(bytes, &path, &options).map(|_| ()),
+                    "lcmodel_raw" => lcmodel::raw::parse(bytes, &path, &options).map(|_| ()),
+                    "lcmodel_basis" => lcmodel::basis::parse(bytes, &path, &options).map(|_| ()),
+                    "lcmodel_coord" => lcmodel::coord::parse(bytes, &path).map(|_| ()),
+                    "siemens_rda" => siemens::rda::parse(bytes, &path, &options).map(|_| ()),
+                    _ => siemens::dicom::parse(bytes, &path, &options).map(|_| ()),
+                }
+                .map(black_box)
+                .expect("parses")
+            });
         });
     }
 

@@ -1,7 +1,7 @@
 //! Conversion of vendor files to NIfTI-MRS, checked against spec2nii and the official validator.
 //!
 //! The comparison with spec2nii runs when `MRSKIT_PYTHON` names a Python with spec2nii and
-//! nifti-mrs installed (`scripts/test.sh` sets it up); without it those checks print that they
+//! nifti-mrs installed, as `scripts/test.sh` sets up. Without it, those checks print that they
 //! were skipped, and the comparison with the committed spec2nii goldens still runs.
 
 use mrskit::io::{nifti, read_any, write_signal, Contents, ReadOptions};
