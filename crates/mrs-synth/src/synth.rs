@@ -416,7 +416,8 @@ impl Synthesizer {
     pub fn generate_spectrum(&self, seed: u64, index: u64) -> (Spectrum, Truth) {
         let mut workspace = self.workspace();
         let mut contents = vec![0.0; self.prior.targets.len()];
-        let (group, mut nuisance) = self.synthesise(seed, index, &mut workspace, &mut contents, true);
+        let (group, mut nuisance) =
+            self.synthesise(seed, index, &mut workspace, &mut contents, true);
         let mut x = vec![0.0f32; self.representation().len()];
         nuisance.representation_scale = self.plan.apply(&workspace.spectrum, &mut x);
         let spectrum = Spectrum::new(workspace.spectrum, self.acquisition.clone())
@@ -504,13 +505,16 @@ impl Synthesizer {
             let centre_ppm = low_ppm + open_unit(&mut rng) * (high_ppm - low_ppm);
             let re: f64 = rng.sample(StandardNormal);
             let im: f64 = rng.sample(StandardNormal);
-            workspace.baseline.push((centre_ppm, Complex64::new(re, im) * amplitude_sd));
+            workspace
+                .baseline
+                .push((centre_ppm, Complex64::new(re, im) * amplitude_sd));
         }
 
         let spectrum = &mut workspace.spectrum;
         self.combine_targets(contents, spectrum);
         self.apply_lineshape_and_water(&nuisance, contents, spectrum);
-        self.fft.process_with_scratch(spectrum, &mut workspace.fft_scratch);
+        self.fft
+            .process_with_scratch(spectrum, &mut workspace.fft_scratch);
         spectrum.rotate_right(self.n_points / 2);
 
         let (first, last) = self.signal_window;
@@ -526,12 +530,24 @@ impl Synthesizer {
         // spectra, takes its noise from a second stream and leaves the window unchanged.
         let (low, high) = self.plan.index_range();
         let baseline = &workspace.baseline;
-        self.finish_range(&nuisance, baseline, low, &mut spectrum[low..=high], &mut rng);
+        self.finish_range(
+            &nuisance,
+            baseline,
+            low,
+            &mut spectrum[low..=high],
+            &mut rng,
+        );
         if full_spectrum {
             let mut outer = ChaCha8Rng::seed_from_u64(seed ^ OUTER_NOISE_KEY);
             outer.set_stream(index);
             self.finish_range(&nuisance, baseline, 0, &mut spectrum[..low], &mut outer);
-            self.finish_range(&nuisance, baseline, high + 1, &mut spectrum[high + 1..], &mut outer);
+            self.finish_range(
+                &nuisance,
+                baseline,
+                high + 1,
+                &mut spectrum[high + 1..],
+                &mut outer,
+            );
         }
         (group, nuisance)
     }
@@ -542,7 +558,11 @@ impl Synthesizer {
     fn combine_targets(&self, contents: &[f64], out: &mut [Complex64]) {
         let n_targets = contents.len();
         let block_len = 2 * BLOCK * n_targets;
-        for (block, chunk) in self.blocked_basis.chunks_exact(block_len).zip(out.chunks_mut(BLOCK)) {
+        for (block, chunk) in self
+            .blocked_basis
+            .chunks_exact(block_len)
+            .zip(out.chunks_mut(BLOCK))
+        {
             let mut sums = [0.0f64; 2 * BLOCK];
             for (values, &c) in block.chunks_exact(2 * BLOCK).zip(contents) {
                 for (sum, value) in sums.iter_mut().zip(values) {
@@ -574,7 +594,11 @@ impl Synthesizer {
         } else {
             f64::INFINITY
         };
-        let n_stop = if n_stop < fid.len() as f64 { n_stop as usize } else { fid.len() };
+        let n_stop = if n_stop < fid.len() as f64 {
+            n_stop as usize
+        } else {
+            fid.len()
+        };
 
         // Each factor is a recurrence, so the loop needs no exp, sin or cos per point.
         let decay_step = Complex64::from_polar((-lorentzian_rate).exp(), 2.0 * PI * shift_hz * dt);
@@ -623,7 +647,9 @@ impl Synthesizer {
         let n = self.n_points;
         let dt = self.acquisition.dwell_time_s;
         let points_per_ppm = n as f64 * dt * self.acquisition.spectrometer_frequency_mhz;
-        let first_ppm = self.acquisition.hz_to_ppm(crate::fft_index_hz(first, n, &self.acquisition));
+        let first_ppm =
+            self.acquisition
+                .hz_to_ppm(crate::fft_index_hz(first, n, &self.acquisition));
         let mut factor = Complex64::from_polar(
             1.0,
             p.phase0_rad + p.phase1_rad_per_ppm * (first_ppm - self.prior.phase1_pivot_ppm),
@@ -653,7 +679,13 @@ impl Synthesizer {
 /// Adds `amplitude * exp(-(k - centre)^2 / (2 sigma^2))` to `values`, whose first element is
 /// point `first` of the spectrum, by recurrences outward from the point nearest the centre
 /// until the Gaussian falls below 1e-16.
-fn add_gaussian(values: &mut [Complex64], first: usize, centre: f64, sigma: f64, amplitude: Complex64) {
+fn add_gaussian(
+    values: &mut [Complex64],
+    first: usize,
+    centre: f64,
+    sigma: f64,
+    amplitude: Complex64,
+) {
     let n = values.len();
     if n == 0 || sigma <= 0.0 || !sigma.is_finite() {
         return;
@@ -721,7 +753,13 @@ mod tests {
     fn gaussian_recurrence_matches_direct_evaluation() {
         let mut values = vec![Complex64::new(0.0, 0.0); 200];
         let (centre, sigma) = (73.3, 9.5);
-        add_gaussian(&mut values[20..], 20, centre, sigma, Complex64::new(2.0, -1.0));
+        add_gaussian(
+            &mut values[20..],
+            20,
+            centre,
+            sigma,
+            Complex64::new(2.0, -1.0),
+        );
         for (k, v) in values.iter().enumerate().skip(20) {
             let d = k as f64 - centre;
             let expected = (-d * d / (2.0 * sigma * sigma)).exp();

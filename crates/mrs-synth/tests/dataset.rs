@@ -33,7 +33,10 @@ fn write_with_threads(folder: &Path, threads: usize, shard_size: usize) -> TestR
     Ok(())
 }
 
-fn file_bytes(folder: &Path) -> Result<Vec<(String, Vec<u8>)>, Box<dyn Error>> {
+/// File name and contents of every file in a folder, sorted by name.
+type NamedFiles = Vec<(String, Vec<u8>)>;
+
+fn file_bytes(folder: &Path) -> Result<NamedFiles, Box<dyn Error>> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(folder)? {
         let path = entry?.path();
