@@ -7,23 +7,16 @@
 //!
 //! The folder receives NPY shards and `manifest.json`; `--export 10 --export-format lcmodel`
 //! also writes the first 10 spectra as time-domain files under `DIR/export` with `truth.json`.
-//! Every prior target must name a basis entry (or one of the lipid lines Lip09, Lip13, Lip16,
-//! Lip21, Lip23, which are added when missing).
+//! Prior targets name basis entries; missing default lipid lines (Lip09 ... Lip23) are added.
 
 use anyhow::Context;
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use mrs_io::{lcmodel::basis, ReadOptions};
 use mrs_synth::export::{export_spectra, ExportFormat};
 use mrs_synth::lines::{add_lipid_lines, default_lipid_lines};
 use mrs_synth::{write_dataset, DatasetConfig, Prior, Representation, Synthesizer};
 use std::path::PathBuf;
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    Nifti,
-    Lcmodel,
-}
 
 #[derive(Parser)]
 #[command(about = "Simulate spectra with ground truth from a basis set and a prior")]
@@ -49,9 +42,9 @@ struct Args {
     /// Also export the first N spectra as time-domain files.
     #[arg(long, default_value_t = 0)]
     export: u64,
-    /// Format of exported spectra.
-    #[arg(long, value_enum, default_value = "nifti")]
-    export_format: Format,
+    /// Format of exported spectra: nifti or lcmodel.
+    #[arg(long, default_value = "nifti", value_parser = ["nifti", "lcmodel"])]
+    export_format: String,
 }
 
 fn run() -> anyhow::Result<()> {
@@ -86,9 +79,9 @@ fn run() -> anyhow::Result<()> {
 
     // Export the first spectra for other fitting tools.
     if args.export > 0 {
-        let format = match args.export_format {
-            Format::Nifti => ExportFormat::Nifti,
-            Format::Lcmodel => ExportFormat::Lcmodel,
+        let format = match args.export_format.as_str() {
+            "lcmodel" => ExportFormat::Lcmodel,
+            _ => ExportFormat::Nifti,
         };
         let folder = args.out.join("export");
         export_spectra(

@@ -79,10 +79,12 @@ pub struct LipidLine {
     pub gaussian_fwhm_hz: f64,
 }
 
-/// The five lipid resonances quantified by default: 0.90 (CH3), 1.30 ((CH2)n), 1.60
-/// (beta-carboxyl), 2.02 (alpha-olefinic) and 2.24 ppm (alpha-carboxyl), at the shifts of the
-/// liver fat spectrum of Hamilton et al., NMR Biomed 2011;24:784, named Lip09, Lip13, Lip16,
-/// Lip21 and Lip23 as in LCModel's liver models.
+/// Returns the five lipid resonances quantified by default: 0.90 (CH3), 1.30 ((CH2)n), 1.60
+/// (beta-carboxyl), 2.02 (alpha-olefinic) and 2.24 ppm (alpha-carboxyl).
+///
+/// The shifts are those of the liver fat spectrum of Hamilton et al., NMR Biomed
+/// 2011;24:784. The names Lip09, Lip13, Lip16, Lip21 and Lip23 are those of LCModel's liver
+/// models.
 ///
 /// The intrinsic widths (Lorentzian 12 Hz, about 0.1 ppm at 123 MHz) are an assumption standing
 /// in for the unresolved fatty-acid multiplets; change them for other data.

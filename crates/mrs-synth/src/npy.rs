@@ -1,9 +1,10 @@
 //! NumPy `.npy` files (format version 1.0, little-endian, C order) of `f32` and `i32` arrays.
 //!
-//! The layout follows the NumPy format description (`numpy.lib.format`): the magic
-//! `\x93NUMPY`, version bytes `1 0`, a little-endian `u16` header length, an ASCII Python dict
-//! `{'descr': '<f4', 'fortran_order': False, 'shape': (n, c, p), }` padded with spaces and a
-//! newline so that the data starts at a multiple of 64 bytes, then the raw data.
+//! The layout follows the NumPy format description (`numpy.lib.format`). A file starts with
+//! the magic `\x93NUMPY`, version bytes `1 0` and a little-endian `u16` header length. The
+//! header is an ASCII Python dict `{'descr': '<f4', 'fortran_order': False, 'shape': (n, c,
+//! p), }`, padded with spaces and a newline so that the raw data after it starts at a multiple
+//! of 64 bytes.
 
 use crate::error::{Result, SynthError};
 use mrs_io::atomic::write_atomic;
@@ -176,7 +177,7 @@ pub fn parse<T: Element>(bytes: &[u8], path: &Path) -> Result<(Vec<usize>, Vec<T
     Ok((shape, data))
 }
 
-/// The text after `'key':` up to the next top-level comma (tuples kept whole).
+/// Returns the text after `'key':` up to the next top-level comma, keeping tuples whole.
 fn dict_value<'a>(dict: &'a str, key: &str) -> Option<&'a str> {
     let quoted = format!("'{key}':");
     let start = dict.find(&quoted)? + quoted.len();

@@ -71,7 +71,7 @@ pub enum Distribution {
 }
 
 impl Distribution {
-    /// The value with cumulative probability `u` in (0, 1).
+    /// Returns the value with cumulative probability `u` in (0, 1).
     pub fn quantile(&self, u: f64) -> f64 {
         match *self {
             Distribution::TruncatedNormal { mean, sd, min, max } => {
@@ -268,7 +268,7 @@ pub const SPECTRAL_FIELDS: [&str; 11] = [
 ];
 
 impl SpectralPrior {
-    /// The distributions in [`SPECTRAL_FIELDS`] order.
+    /// Returns the distributions in [`SPECTRAL_FIELDS`] order.
     pub fn fields(&self) -> [&Distribution; 11] {
         [
             &self.lorentzian_fwhm_hz,

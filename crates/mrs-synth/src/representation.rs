@@ -1,13 +1,13 @@
 //! The model input: a spectrum on a fixed ppm grid, as real (and imaginary) channels, normalised.
 //!
 //! Synthetic spectra and measured ones go through the same [`RepresentationPlan::apply`], so
-//! a network trained on one sees the other in the same form.
+//! a network trained on one receives the other in the same form.
 
 use crate::error::{Result, SynthError};
 use mrs_core::{Acquisition, Complex64, Fid, Spectrum};
 use serde::{Deserialize, Serialize};
 
-/// Which parts of the complex spectrum become channels.
+/// Parts of the complex spectrum that become channels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Channels {
@@ -27,7 +27,7 @@ impl Channels {
     }
 }
 
-/// How the resampled spectrum is scaled.
+/// Scaling of the resampled spectrum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Normalisation {
@@ -105,7 +105,7 @@ impl Representation {
         self.channels.count() * self.n_points
     }
 
-    /// Whether the representation holds no values (never, once validated).
+    /// Checks whether the representation has no values (never true once validated).
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -3,10 +3,16 @@
 //! # Model
 //!
 //! For spectrum `i` of a dataset with seed `s`, a ChaCha8 generator seeded from `s` and set to
-//! stream `i` draws, in this order: the group (by the group weights), one normal score per
-//! target (correlated through the Cholesky factor of the group's correlations, then mapped to
-//! each content distribution), the eleven spectral parameters, three values per baseline
-//! component, and finally the noise of the spectrum points the representation reads. The
+//! stream `i` draws the following, in order:
+//!
+//! 1. the group, by the group weights;
+//! 2. one normal score per target, correlated through the Cholesky factor of the group's
+//!    correlations, then mapped to each content distribution;
+//! 3. the eleven spectral parameters;
+//! 4. three values per baseline component;
+//! 5. the noise of the spectrum points the representation reads.
+//!
+//! The
 //! noise of the other points, needed only for full spectra and exports, comes from a second
 //! generator (seed `s` mixed with a constant, stream `i`), so datasets skip it and full
 //! spectra still agree with them inside the window. The result depends on `(s, i)` only,
@@ -108,7 +114,7 @@ pub struct Nuisance {
 }
 
 impl Nuisance {
-    /// The values in [`NUISANCE_NAMES`] order.
+    /// Returns the values in [`NUISANCE_NAMES`] order.
     pub fn to_array(&self) -> [f64; 14] {
         [
             self.lorentzian_fwhm_hz,
@@ -341,17 +347,17 @@ impl Synthesizer {
         })
     }
 
-    /// The validated prior.
+    /// Returns the validated prior.
     pub fn prior(&self) -> &Prior {
         &self.prior
     }
 
-    /// The representation of [`Synthesizer::generate_into`].
+    /// Returns the representation that [`Synthesizer::generate_into`] writes.
     pub fn representation(&self) -> &Representation {
         self.plan.representation()
     }
 
-    /// The basis acquisition, shared by every synthetic spectrum.
+    /// Returns the basis acquisition, shared by every synthetic spectrum.
     pub fn acquisition(&self) -> &Acquisition {
         &self.acquisition
     }
@@ -377,9 +383,10 @@ impl Synthesizer {
         }
     }
 
-    /// Synthesises spectrum `index` of the dataset with `seed` and writes its representation
-    /// into `x` (`[channel, point]`), its contents into `y` and its nuisance values into
-    /// `nuisance` ([`NUISANCE_NAMES`] order); returns the group label.
+    /// Synthesises spectrum `index` of the dataset with `seed` and returns its group label.
+    ///
+    /// The representation goes into `x` (`[channel, point]`), the contents into `y` and the
+    /// nuisance values into `nuisance` (in [`NUISANCE_NAMES`] order).
     ///
     /// # Panics
     /// When a slice has the wrong length, or `workspace` belongs to another synthesizer.
@@ -526,8 +533,8 @@ impl Synthesizer {
         nuisance.noise_sd = peak / snr;
 
         // Phase, baseline and noise act point by point, so the representation window is
-        // finished first with the main stream; the rest of the spectrum, needed only for full
-        // spectra, takes its noise from a second stream and leaves the window unchanged.
+        // finished first, with the main stream. The rest of the spectrum is needed only for
+        // full spectra. It takes its noise from a second stream, so the window is unchanged.
         let (low, high) = self.plan.index_range();
         let baseline = &workspace.baseline;
         self.finish_range(
@@ -740,7 +747,7 @@ fn block_basis(flat: &[Complex64], n_targets: usize, n_points: usize) -> Vec<f64
     blocked
 }
 
-/// A uniform draw on the open interval (0, 1) from the top 53 bits of one `u64`.
+/// Draws a uniform value on the open interval (0, 1) from the top 53 bits of one `u64`.
 fn open_unit(rng: &mut ChaCha8Rng) -> f64 {
     ((rng.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
 }
@@ -773,7 +780,8 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(3);
         for _ in 0..10_000 {
             let u = open_unit(&mut rng);
-            assert!(u > 0.0 && u < 1.0);
+            assert!(u > 0.0, "u = {u}");
+            assert!(u < 1.0, "u = {u}");
         }
     }
 }

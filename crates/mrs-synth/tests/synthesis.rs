@@ -80,8 +80,8 @@ fn contents_follow_prior() -> TestResult {
             assert!((mean - expected_mean).abs() < 1e-6, "{name}: mean {mean}");
             continue;
         }
-        // SE of the mean is sd / sqrt(n); the SE of the SD is about sd / sqrt(2n) for
-        // near-normal data, doubled here to allow for the kurtosis of the skewed ones.
+        // The SE of the mean is sd / sqrt(n). The SE of the SD is about sd / sqrt(2n) for
+        // near-normal data, doubled here because the skewed ones have a larger kurtosis.
         let se_mean = expected_sd / (n as f64).sqrt();
         let se_sd = 2.0 * expected_sd / (2.0 * n as f64).sqrt();
         assert!(
@@ -234,7 +234,7 @@ fn measured_snr_matches_drawn_snr() -> TestResult {
     for index in 0..60 {
         let (spectrum, truth) = synth.generate_spectrum(3, index);
         let ppm = spectrum.ppm_axis();
-        // 7-12 ppm holds no signal: the Cr line's tail there is below 1e-4 of its height.
+        // 7-12 ppm is free of signal because the Cr line's tail there is below 1e-4 of its height.
         let noise: Vec<f64> = ppm
             .iter()
             .zip(spectrum.values())
@@ -243,6 +243,7 @@ fn measured_snr_matches_drawn_snr() -> TestResult {
             .collect();
         n_noise_points = noise.len();
         let (_, noise_sd) = mean_sd(&noise);
+
         let peak = ppm
             .iter()
             .zip(spectrum.values())
@@ -252,6 +253,7 @@ fn measured_snr_matches_drawn_snr() -> TestResult {
         snr_ratios.push(peak / noise_sd / truth.nuisance.snr);
         sd_ratios.push(noise_sd / truth.nuisance.noise_sd);
     }
+
     let (snr_ratio, _) = mean_sd(&snr_ratios);
     let (sd_ratio, sd_spread) = mean_sd(&sd_ratios);
     // Each noise SD comes from about 300 points (SE 4 %); 60 spectra bring the mean to 0.5 %.

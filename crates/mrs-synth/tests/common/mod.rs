@@ -40,8 +40,8 @@ pub fn singlet_basis(n_points: usize, singlets: &[(&str, f64)]) -> BasisSet {
     basis
 }
 
-/// The 15 metabolites and 5 lipids of the example prior as singlets and broad lines, 1024
-/// points: the shape of the default target set, not a physical basis.
+/// Builds the 15 metabolites and 5 lipids of the example prior as singlets and broad lines,
+/// 1024 points. It has the shape of the default target set but is not a physical basis.
 pub fn twenty_target_basis() -> BasisSet {
     let metabolites = [
         ("Ala", 1.47),
@@ -65,9 +65,9 @@ pub fn twenty_target_basis() -> BasisSet {
     basis
 }
 
-/// The fitting-challenge PRESS TE 30 ms basis (4096 points, 4000 Hz) with the names of the
-/// example prior: PCho renamed PCh, free choline added as a 9-proton singlet at 3.185 ppm
-/// (it is not in that basis), and the five lipid lines.
+/// Reads the fitting-challenge PRESS TE 30 ms basis (4096 points, 4000 Hz) under the names of
+/// the example prior. PCho is renamed PCh and the five lipid lines are added. Free choline,
+/// missing from that basis, is added as a 9-proton singlet at 3.185 ppm.
 pub fn challenge_basis() -> BasisSet {
     let path = data_path("fitting-challenge/basis/press3T_30ms.BASIS");
     let lcm = basis::read(&path, &ReadOptions::default()).expect("read basis");
@@ -99,7 +99,7 @@ pub fn fixed(value: f64) -> Distribution {
     Distribution::Fixed { value }
 }
 
-/// Spectral parameters with no broadening, shift, phase, baseline or water, and a fixed SNR.
+/// Builds spectral parameters with no broadening, shift, phase, baseline or water, and a fixed SNR.
 pub fn quiet_spectral(snr: f64) -> SpectralPrior {
     SpectralPrior {
         lorentzian_fwhm_hz: fixed(0.0),
@@ -116,7 +116,7 @@ pub fn quiet_spectral(snr: f64) -> SpectralPrior {
     }
 }
 
-/// A one-group prior over `contents`.
+/// Builds a one-group prior over `contents`.
 pub fn one_group_prior(contents: &[(&str, Distribution)], spectral: SpectralPrior) -> Prior {
     let mut prior = Prior {
         description: "test".to_string(),
