@@ -32,12 +32,14 @@
 //! # SNR
 //!
 //! The reference peak height `P` is the largest real value, inside the prior's
-//! `signal_window_ppm`, of the noise-free spectrum before phasing and baseline (the absorption
-//! spectrum of the targets, plus any water tail reaching the window). Complex white noise with
-//! SD `P / snr` in each of the real and imaginary parts is added to every point of the
-//! spectrum. So SNR is peak height over the SD of the real noise, as FSL-MRS defines it, in the
-//! frequency domain of the unscaled transform; time-domain noise of SD `P / (snr sqrt(N))` is
-//! equivalent. LCModel divides by twice the residual RMS instead, so its SNR reads half of this.
+//! `signal_window_ppm`, of the noise-free spectrum before phasing and baseline. That is the
+//! absorption spectrum of the targets, plus any water tail reaching the window. Complex white
+//! noise with SD `P / snr` in each of the real and imaginary parts is added to every point of
+//! the spectrum. So SNR is the peak height over the SD of the real noise in the frequency
+//! domain of the unscaled transform, the definition of spant's `calc_spec_snr` and
+//! `add_noise_spec_snr` (spant 2.22). Time-domain noise of SD `P / (snr sqrt(N))` is
+//! equivalent. Tools that divide by another noise measure (such as a residual RMS) report other
+//! values for the same spectrum.
 //!
 //! # Baseline
 //!
@@ -224,7 +226,7 @@ impl Fnv1a {
 pub struct Workspace {
     spectrum: Vec<Complex64>,
     fft_scratch: Vec<Complex64>,
-    scores: Vec<f64>,
+    contents: Vec<f64>,
     representation_scratch: Vec<Complex64>,
     baseline: Vec<(f64, Complex64)>,
 }
@@ -377,7 +379,7 @@ impl Synthesizer {
         Workspace {
             spectrum: vec![Complex64::new(0.0, 0.0); self.n_points],
             fft_scratch: vec![Complex64::new(0.0, 0.0); self.fft.get_inplace_scratch_len()],
-            scores: vec![0.0; self.prior.targets.len()],
+            contents: vec![0.0; self.prior.targets.len()],
             representation_scratch: Vec::with_capacity(self.representation().n_points),
             baseline: Vec::with_capacity(self.prior.baseline_components),
         }
@@ -401,15 +403,15 @@ impl Synthesizer {
     ) -> usize {
         assert_eq!(y.len(), self.prior.targets.len(), "y length");
         assert_eq!(nuisance.len(), NUISANCE_NAMES.len(), "nuisance length");
-        let mut contents = std::mem::take(&mut workspace.scores);
+        let mut contents = std::mem::take(&mut workspace.contents);
         let (group, mut drawn) = self.synthesise(seed, index, workspace, &mut contents, false);
-        workspace.scores = contents;
+        workspace.contents = contents;
         drawn.representation_scale = self.plan.apply_with_scratch(
             &workspace.spectrum,
             x,
             &mut workspace.representation_scratch,
         );
-        for (out, &value) in y.iter_mut().zip(&workspace.scores) {
+        for (out, &value) in y.iter_mut().zip(&workspace.contents) {
             *out = value as f32;
         }
         for (out, value) in nuisance.iter_mut().zip(drawn.to_array()) {

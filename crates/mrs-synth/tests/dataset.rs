@@ -86,12 +86,28 @@ fn shard_size_does_not_change_spectra() -> TestResult {
     for shard in small.shards() {
         let shard = shard?;
         let n = shard.len();
-        let range = ndarray::s![offset..offset + n, .., ..];
-        assert_eq!(shard.x, whole.x.slice(range), "x of shard at {offset}");
-        assert_eq!(shard.y, whole.y.slice(ndarray::s![offset..offset + n, ..]));
+        // Bit patterns, so that 0.0 and -0.0 would not compare equal.
+        let rows = offset..offset + n;
+        let x_bits = shard.x.mapv(f32::to_bits);
+        let whole_x_bits = whole
+            .x
+            .slice(ndarray::s![rows.clone(), .., ..])
+            .mapv(f32::to_bits);
+        assert_eq!(x_bits, whole_x_bits, "x of shard at {offset}");
+        let y_bits = shard.y.mapv(f32::to_bits);
+        let whole_y_bits = whole
+            .y
+            .slice(ndarray::s![rows.clone(), ..])
+            .mapv(f32::to_bits);
+        assert_eq!(y_bits, whole_y_bits, "y of shard at {offset}");
+        let nuisance_bits = shard.nuisance.mapv(f32::to_bits);
+        let whole_nuisance_bits = whole
+            .nuisance
+            .slice(ndarray::s![rows, ..])
+            .mapv(f32::to_bits);
         assert_eq!(
-            shard.nuisance,
-            whole.nuisance.slice(ndarray::s![offset..offset + n, ..])
+            nuisance_bits, whole_nuisance_bits,
+            "nuisance of shard at {offset}"
         );
         assert_eq!(
             shard.group,
