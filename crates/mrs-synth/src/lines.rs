@@ -2,7 +2,7 @@
 //! lipid resonances of liver spectra.
 
 use crate::error::{Result, SynthError};
-use mrs_core::{Acquisition, BasisSet, Complex64};
+use mrs_core::{Acquisition, BasisSet, BasisSpectrum, Complex64};
 use std::f64::consts::{LN_2, PI};
 
 /// One line of a basis signal.
@@ -106,7 +106,35 @@ pub fn default_lipid_lines() -> Vec<LipidLine> {
     .collect()
 }
 
-/// Appends one unit-area entry per lipid line to `basis`, on its acquisition and length.
+/// Builds one unit-area basis entry per lipid line on `acquisition` with `n_points` points,
+/// each a Voigt line from [`lines_fid`].
+///
+/// # Errors
+/// [`SynthError::InvalidParameter`] for a non-finite shift or a negative width.
+pub fn lipid_lines(
+    acquisition: &Acquisition,
+    n_points: usize,
+    lipids: &[LipidLine],
+) -> Result<Vec<BasisSpectrum>> {
+    lipids
+        .iter()
+        .map(|lipid| {
+            let line = Line {
+                shift_ppm: lipid.shift_ppm,
+                amplitude: 1.0,
+                lorentzian_fwhm_hz: lipid.lorentzian_fwhm_hz,
+                gaussian_fwhm_hz: lipid.gaussian_fwhm_hz,
+            };
+            let fid = lines_fid(acquisition, n_points, &[line])?;
+            Ok(BasisSpectrum {
+                name: lipid.name.clone(),
+                fid,
+            })
+        })
+        .collect()
+}
+
+/// Appends the [`lipid_lines`] entries to `basis`, on its acquisition and length.
 ///
 /// # Errors
 /// [`SynthError::InvalidParameter`] for an empty basis (the length is unknown) or a bad line;
@@ -120,15 +148,51 @@ pub fn add_lipid_lines(basis: &mut BasisSet, lipids: &[LipidLine]) -> Result<()>
             "add at least one entry before the lipids",
         ));
     }
-    for lipid in lipids {
-        let line = Line {
-            shift_ppm: lipid.shift_ppm,
-            amplitude: 1.0,
-            lorentzian_fwhm_hz: lipid.lorentzian_fwhm_hz,
-            gaussian_fwhm_hz: lipid.gaussian_fwhm_hz,
-        };
-        let fid = lines_fid(&basis.acquisition, n_points, &[line])?;
-        basis.push(lipid.name.clone(), fid)?;
+    for entry in lipid_lines(&basis.acquisition, n_points, lipids)? {
+        basis.push(entry.name, entry.fid)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lipid_lines_peak_at_their_shifts() -> Result<()> {
+        let acquisition = Acquisition::new(0.0005, 123.2)?;
+        let entries = lipid_lines(&acquisition, 2048, &default_lipid_lines())?;
+        assert_eq!(entries.len(), 5);
+        for (entry, lipid) in entries.iter().zip(default_lipid_lines()) {
+            let fid = mrs_core::Fid::new(entry.fid.clone(), acquisition.clone())?;
+            let spectrum = fid.to_spectrum();
+            let real = spectrum.real();
+            let peak = (0..real.len())
+                .max_by(|&a, &b| real[a].total_cmp(&real[b]))
+                .unwrap_or(0);
+            // One point is 2000 / 2048 Hz, 0.008 ppm.
+            let peak_ppm = spectrum.ppm_axis()[peak];
+            assert!(
+                (peak_ppm - lipid.shift_ppm).abs() < 0.008,
+                "{}: {peak_ppm}",
+                lipid.name
+            );
+            // Unit area: the first point is halved, so the FID starts at 0.5.
+            assert!((entry.fid[0].re - 0.5).abs() < 1e-12, "{}", lipid.name);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn negative_width_rejected() {
+        let acquisition = Acquisition::new(0.0005, 123.2).expect("acquisition");
+        let line = Line {
+            shift_ppm: 1.3,
+            amplitude: 1.0,
+            lorentzian_fwhm_hz: -1.0,
+            gaussian_fwhm_hz: 0.0,
+        };
+        let result = lines_fid(&acquisition, 64, &[line]);
+        assert!(matches!(result, Err(SynthError::InvalidParameter { .. })));
+    }
 }

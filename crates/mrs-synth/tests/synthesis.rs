@@ -328,3 +328,16 @@ fn exported_nifti_gives_dataset_representation() -> TestResult {
     }
     Ok(())
 }
+
+#[test]
+fn missing_basis_entry_rejected() {
+    let basis = singlet_basis(256, &[("Cr", 3.0)]);
+    let prior = one_group_prior(&[("GABA", fixed(1.0))], quiet_spectral(20.0));
+    match Synthesizer::new(&basis, &prior, &Representation::default()) {
+        Err(mrs_synth::SynthError::MissingBasisEntry { target, available }) => {
+            assert_eq!(target, "GABA");
+            assert_eq!(available, "Cr");
+        }
+        other => panic!("expected MissingBasisEntry, got {other:?}"),
+    }
+}
