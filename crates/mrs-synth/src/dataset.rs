@@ -1,11 +1,14 @@
 //! Datasets on disk: shards of NPY arrays plus a JSON manifest, written shard by shard so that
 //! memory stays flat however many spectra are requested.
 //!
-//! A dataset folder holds, per shard `k` (five digits), `shard_{k}_x.npy` (`float32`
-//! `[n, channels, points]`), `shard_{k}_y.npy` (`float32` `[n, targets]`, contents in basis
-//! units), `shard_{k}_nuisance.npy` (`float32` `[n, 14]`, [`NUISANCE_NAMES`] order) and
-//! `shard_{k}_group.npy` (`int32` `[n]`, index into the prior's groups), and
-//! `manifest.json`, written last, so a folder without a manifest is incomplete.
+//! A dataset folder contains four files per shard `k` (numbered with five digits):
+//!
+//! - `shard_{k}_x.npy`: `float32` `[n, channels, points]`, the representations;
+//! - `shard_{k}_y.npy`: `float32` `[n, targets]`, the contents in basis units;
+//! - `shard_{k}_nuisance.npy`: `float32` `[n, 14]`, in [`NUISANCE_NAMES`] order;
+//! - `shard_{k}_group.npy`: `int32` `[n]`, the index into the prior's groups.
+//!
+//! `manifest.json` is written last, so a folder without a manifest is incomplete.
 
 use crate::error::{Result, SynthError};
 use crate::npy;

@@ -74,7 +74,7 @@ impl EstimateTable {
     }
 }
 
-/// How estimates become distributions.
+/// Settings that turn estimates into distributions.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DeriveOptions {
     /// Factor on the sample SD, so that the prior covers values beyond those of the few
@@ -111,8 +111,9 @@ fn mean_sd(values: &[f64]) -> (f64, f64) {
 /// Each target's content becomes a normal with the column's mean and the SD
 /// `max(widening * sd, min_sd_fraction * |mean|, min_sd)`, truncated at 0. Negative estimates
 /// (an unconstrained fit can return them) count as 0. Each spectral parameter with a column of
-/// the same name is derived the same way, truncated at 0 for widths, amplitudes and SNR, and
-/// at a quarter of the smallest observed value for the SNR and the baseline width; the others come from `template`.
+/// the same name is derived the same way. Widths and amplitudes are truncated at 0, and the SNR
+/// and the baseline width at a quarter of their smallest observed value. Spectral parameters
+/// without a column come from `template`.
 ///
 /// # Errors
 /// [`SynthError::InvalidEstimates`] for fewer than two patients, a missing target column, a

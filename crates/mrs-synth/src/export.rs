@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 pub enum ExportFormat {
     /// NIfTI-MRS (`.nii.gz`), complex64 samples, dwell time and frequency in the header.
     Nifti,
-    /// LCModel `.RAW`, 7 significant digits; the dwell time is not stored in the file (LCModel
-    /// reads `DELTAT` from its control file), so it is listed in `truth.json`.
+    /// LCModel `.RAW` with 7 significant digits. The file does not store the dwell time because
+    /// LCModel reads `DELTAT` from its control file, so `truth.json` lists it.
     Lcmodel,
 }
 

@@ -86,8 +86,8 @@ pub struct LipidLine {
 /// 2011;24:784. The names Lip09, Lip13, Lip16, Lip21 and Lip23 are those of LCModel's liver
 /// models.
 ///
-/// The intrinsic widths (Lorentzian 12 Hz, about 0.1 ppm at 123 MHz) are an assumption standing
-/// in for the unresolved fatty-acid multiplets; change them for other data.
+/// The intrinsic widths (Lorentzian 12 Hz, about 0.1 ppm at 123 MHz) are an assumption that
+/// stands in for the unresolved fatty-acid multiplets. Change them for other data.
 pub fn default_lipid_lines() -> Vec<LipidLine> {
     [
         ("Lip09", 0.90),
