@@ -28,7 +28,7 @@ impl Channels {
 }
 
 /// Scaling of the resampled spectrum.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Normalisation {
     /// No scaling.
@@ -37,6 +37,14 @@ pub enum Normalisation {
     MaxAbsReal,
     /// Divide every channel by the Euclidean norm of the real channel on the grid.
     L2Real,
+    /// Divide every channel by the absolute sum of the real channel over the grid points
+    /// inside `[ppm_min, ppm_max]` (an area in units of grid points), e.g. a reference peak.
+    ReferenceArea {
+        /// Lower edge of the reference window, ppm.
+        ppm_min: f64,
+        /// Upper edge of the reference window, ppm.
+        ppm_max: f64,
+    },
 }
 
 /// The input representation shared by the CNNs and the NLLS comparison.
@@ -81,6 +89,20 @@ impl Representation {
                 format!("{}/{}", self.ppm_min, self.ppm_max),
                 "must be finite with ppm_min < ppm_max",
             ));
+        }
+        if let Normalisation::ReferenceArea { ppm_min, ppm_max } = self.normalisation {
+            let inside = self
+                .ppm_axis()
+                .iter()
+                .filter(|p| (ppm_min..=ppm_max).contains(*p))
+                .count();
+            if !(ppm_min.is_finite() && ppm_max.is_finite()) || inside == 0 {
+                return Err(SynthError::parameter(
+                    "representation.normalisation reference window",
+                    format!("[{ppm_min}, {ppm_max}]"),
+                    "must be finite and contain at least one grid point",
+                ));
+            }
         }
         if !(2..=MAX_REPRESENTATION_POINTS).contains(&self.n_points) {
             return Err(SynthError::parameter(
@@ -150,7 +172,23 @@ impl Representation {
             lower.push(low);
             weight.push(x - low as f64);
         }
+        let reference_range = match self.normalisation {
+            Normalisation::ReferenceArea { ppm_min, ppm_max } => {
+                let axis = self.ppm_axis();
+                let first = axis
+                    .iter()
+                    .position(|p| *p >= ppm_min)
+                    .unwrap_or(axis.len());
+                let last = axis
+                    .iter()
+                    .rposition(|p| *p <= ppm_max)
+                    .map_or(first, |i| i + 1);
+                (first, last.max(first))
+            }
+            _ => (0, 0),
+        };
         Ok(RepresentationPlan {
+            reference_range,
             representation: self.clone(),
             n_spectrum_points: n,
             lower,
@@ -187,6 +225,8 @@ pub struct RepresentationPlan {
     n_spectrum_points: usize,
     lower: Vec<usize>,
     weight: Vec<f64>,
+    /// Grid indices `first..last` of the reference window of [`Normalisation::ReferenceArea`].
+    reference_range: (usize, usize),
 }
 
 impl RepresentationPlan {
@@ -245,6 +285,10 @@ impl RepresentationPlan {
             Normalisation::None => 1.0,
             Normalisation::MaxAbsReal => norm_max,
             Normalisation::L2Real => norm_sq.sqrt(),
+            Normalisation::ReferenceArea { .. } => {
+                let (first, last) = self.reference_range;
+                scratch[first..last].iter().map(|v| v.re).sum::<f64>().abs()
+            }
         };
         let scale = if denominator > 0.0 && denominator.is_finite() {
             1.0 / denominator

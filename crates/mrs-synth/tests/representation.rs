@@ -128,3 +128,39 @@ fn reversed_window_rejected() {
         Err(SynthError::InvalidParameter { .. })
     ));
 }
+
+#[test]
+fn reference_area_normalises_window_sum() -> TestResult {
+    let representation = Representation {
+        normalisation: Normalisation::ReferenceArea {
+            ppm_min: 2.9,
+            ppm_max: 3.1,
+        },
+        ..Representation::default()
+    };
+    let (x, _) = representation.apply_fid(&cr_fid())?;
+    let area: f64 = representation
+        .ppm_axis()
+        .iter()
+        .zip(&x)
+        .filter(|(p, _)| (2.9..=3.1).contains(*p))
+        .map(|(_, &v)| f64::from(v))
+        .sum();
+    assert!((area - 1.0).abs() < 1e-5, "area {area}");
+    Ok(())
+}
+
+#[test]
+fn empty_reference_window_rejected() {
+    let representation = Representation {
+        normalisation: Normalisation::ReferenceArea {
+            ppm_min: 3.001,
+            ppm_max: 3.002,
+        },
+        ..Representation::default()
+    };
+    assert!(matches!(
+        representation.validate(),
+        Err(SynthError::InvalidParameter { .. })
+    ));
+}
