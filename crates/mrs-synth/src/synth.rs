@@ -40,6 +40,7 @@
 //! `add_noise_spec_snr` (spant 2.22). Time-domain noise of SD `P / (snr sqrt(N))` is
 //! equivalent. Tools that divide by another noise measure (such as a residual RMS) report other
 //! values for the same spectrum.
+//! When no point of the window is positive, `P` is 0 and no noise is added.
 //!
 //! # Baseline
 //!

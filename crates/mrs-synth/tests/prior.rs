@@ -251,3 +251,14 @@ fn malformed_estimate_row_rejected() {
     let result = EstimateTable::from_csv_str(text, Path::new("bad.csv"));
     assert!(matches!(result, Err(SynthError::InvalidDataset { .. })));
 }
+
+#[test]
+fn misspelt_bound_is_parse_error() {
+    // A typo in an optional bound must not silently drop the bound.
+    let text = example_text().replacen(
+        "lorentzian_fwhm_hz = { dist = \"truncated_normal\", mean = 12.0, sd = 4.0, min = 3.0, max = 30.0 }",
+        "lorentzian_fwhm_hz = { dist = \"truncated_normal\", mean = 12.0, sd = 4.0, min = 3.0, maximum = 30.0 }",
+        1,
+    );
+    assert!(matches!(parse(&text), Err(SynthError::PriorParse { .. })));
+}
