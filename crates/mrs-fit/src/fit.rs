@@ -279,14 +279,22 @@ fn run(prep: &Prepared, config: &CheckedFitConfig) -> Result<FitResult> {
                 available: prep.names.join(", "),
             })
     };
+    // Priors on entries left out for lack of signal in the window are dropped with them.
+    let is_dropped = |name: &str| prep.dropped.iter().any(|d| d == name);
     for prior in &config.lineshape_priors {
-        index_of(&prior.name, "lineshape_priors")?;
+        if !is_dropped(&prior.name) {
+            index_of(&prior.name, "lineshape_priors")?;
+        }
     }
-    let ratio_indices: Vec<(usize, usize)> = config
-        .ratio_priors
-        .iter()
-        .map(|p| Ok((index_of(&p.numerator, "ratio_priors")?, index_of(&p.denominator, "ratio_priors")?)))
-        .collect::<Result<_>>()?;
+    let mut ratio_priors = Vec::new();
+    for prior in &config.ratio_priors {
+        if is_dropped(&prior.numerator) || is_dropped(&prior.denominator) {
+            tracing::debug!(numerator = %prior.numerator, denominator = %prior.denominator, "ratio prior dropped with its entry");
+            continue;
+        }
+        let indices = (index_of(&prior.numerator, "ratio_priors")?, index_of(&prior.denominator, "ratio_priors")?);
+        ratio_priors.push((prior, indices));
+    }
 
     let n_linear = n_entries + prep.baseline.columns.len() * if prep.complex { 2 } else { 1 };
     let n_data = prep.n_data_rows();
@@ -347,11 +355,9 @@ fn run(prep: &Prepared, config: &CheckedFitConfig) -> Result<FitResult> {
         priors.entry_lorentzian_weight[j] = prior_sigma / lorentzian_sd_hz;
     }
     let max_amplitude = start.amplitudes.iter().fold(0.0f64, |m, a| m.max(*a));
-    let ratio_rows = config
-        .ratio_priors
+    let ratio_rows = ratio_priors
         .iter()
-        .zip(&ratio_indices)
-        .map(|(prior, &(numerator, denominator))| {
+        .map(|&(prior, (numerator, denominator))| {
             // The row is linear in the amplitudes, so the SD of the ratio is turned into a
             // weight with the denominator's amplitude at the starting point.
             let denominator_scale = start.amplitudes[denominator]

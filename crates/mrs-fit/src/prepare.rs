@@ -403,19 +403,34 @@ fn finish(
         dropped: Vec::new(),
     };
     let mut buffer = Vec::new();
+    let (min_ppm, max_ppm) = prepared
+        .ppm
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &p| (lo.min(p), hi.max(p)));
+    let window_bins = ((max_ppm - min_ppm) * hz_per_ppm / prepared.bin_hz).max(1.0);
     for (name, samples) in entries {
+        // Only the absorption (real) part counts: dispersion tails fall off as 1 / offset and
+        // would keep a line far outside the window. Halving the first point removes the
+        // constant offset the discrete transform adds to every frequency.
+        let mut halved = samples.clone();
+        if let Some(first) = halved.first_mut() {
+            *first *= 0.5;
+        }
         let total: f64 = {
-            let mut full = samples.clone();
+            let mut full = halved.clone();
             full.resize(n_fft, Complex64::new(0.0, 0.0));
             prepared.fft.process(&mut full);
-            full.iter().map(|c| c.norm_sqr()).sum()
+            full.iter().map(|c| c.re * c.re).sum()
         };
         let inside: f64 = prepared
-            .window_spectrum(&samples, &mut buffer)
+            .window_spectrum(&halved, &mut buffer)
             .iter()
-            .map(|c| c.norm_sqr())
+            .map(|c| c.re * c.re)
             .sum();
-        if total > 0.0 && inside >= MIN_WINDOW_ENERGY_FRACTION * total {
+        // In the time-domain case the window points are spectrum points, so `inside` is part of
+        // `total`; on an arbitrary ppm axis the point density differs, so compare per point.
+        let density_ratio = window_bins / prepared.ppm.len().max(1) as f64;
+        if total > 0.0 && inside * density_ratio >= MIN_WINDOW_ENERGY_FRACTION * total {
             prepared.names.push(name);
             prepared.fids.push(samples);
         } else {
