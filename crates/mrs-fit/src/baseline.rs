@@ -110,7 +110,10 @@ mod tests {
         assert_eq!(columns.len(), 30);
         for i in 0..ppm.len() {
             let sum: f64 = columns.iter().map(|c| c[i]).sum();
-            assert!((sum - 1.0).abs() < 1e-12, "partition of unity at {i}: {sum}");
+            assert!(
+                (sum - 1.0).abs() < 1e-12,
+                "partition of unity at {i}: {sum}"
+            );
         }
     }
 

@@ -146,8 +146,8 @@ mod tests {
     fn component_peaks_at_its_ppm() {
         let acquisition = Acquisition::new(0.0005, 123.2).expect("valid acquisition");
         let line = BroadComponent::new("X", &[(1.3, 0.05, 1.0)]);
-        let fid = mrs_core::Fid::new(line.fid(&acquisition, 2048), acquisition)
-            .expect("finite FID");
+        let fid =
+            mrs_core::Fid::new(line.fid(&acquisition, 2048), acquisition).expect("finite FID");
         let spectrum = fid.to_spectrum();
         let peak = (0..spectrum.n_points())
             .max_by(|&a, &b| spectrum.values()[a].re.total_cmp(&spectrum.values()[b].re))

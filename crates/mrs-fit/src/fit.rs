@@ -4,7 +4,7 @@
 use crate::config::CheckedFitConfig;
 use crate::error::{FitError, Result};
 use crate::model::{Layout, Model, NonlinearPriors, RatioRow, State};
-use crate::prepare::{prepare_fid, prepare_ppm, PpmSpectrum, Prepared};
+use crate::prepare::{prepare_fid, prepare_ppm, PpmSpectrum, Prepared, ResampleCache};
 use crate::quantify;
 use crate::search::{grid_search, Grid};
 use levenberg_marquardt::{LeastSquaresProblem, LevenbergMarquardt};
@@ -156,13 +156,78 @@ impl FitResult {
     pub fn combination(&self, name: &str) -> Option<&CombinationResult> {
         self.combinations.iter().find(|c| c.name == name)
     }
+
+    /// The concentration table as CSV: `name, amplitude, crlb_percent, ratio_to_reference,
+    /// concentration_mmol_per_l`, one row per entry then per combination. Undefined values
+    /// (no reference, no water reference, a CRLB percentage of a zero amplitude) are empty.
+    pub fn to_csv(&self) -> String {
+        let optional = |value: Option<f64>| {
+            value
+                .filter(|v| v.is_finite())
+                .map_or(String::new(), |v| format!("{v:.6e}"))
+        };
+        let mut csv = String::from(
+            "name,amplitude,crlb_percent,ratio_to_reference,concentration_mmol_per_l\n",
+        );
+        let rows = self
+            .entries
+            .iter()
+            .map(|e| {
+                (
+                    &e.name,
+                    e.amplitude,
+                    e.crlb_percent,
+                    e.ratio_to_reference,
+                    e.concentration_mmol_per_l,
+                )
+            })
+            .chain(self.combinations.iter().map(|c| {
+                (
+                    &c.name,
+                    c.amplitude,
+                    c.crlb_percent,
+                    c.ratio_to_reference,
+                    c.concentration_mmol_per_l,
+                )
+            }));
+        for (name, amplitude, crlb_percent, ratio, concentration) in rows {
+            csv.push_str(&format!(
+                "{},{amplitude:.6e},{},{},{}\n",
+                csv_field(name),
+                optional(Some(crlb_percent)),
+                optional(ratio),
+                optional(concentration)
+            ));
+        }
+        csv
+    }
+}
+
+/// Quotes a CSV field that holds a comma, quote or line break.
+fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_string()
+    }
 }
 
 /// A basis set with checked settings, ready to fit any number of spectra.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Fitter {
     basis: BasisSet,
     config: CheckedFitConfig,
+    cache: ResampleCache,
+}
+
+impl Clone for Fitter {
+    fn clone(&self) -> Self {
+        Fitter {
+            basis: self.basis.clone(),
+            config: self.config.clone(),
+            cache: ResampleCache::default(),
+        }
+    }
 }
 
 impl Fitter {
@@ -174,7 +239,11 @@ impl Fitter {
         if basis.is_empty() {
             return Err(FitError::EmptyBasis);
         }
-        Ok(Fitter { basis, config })
+        Ok(Fitter {
+            basis,
+            config,
+            cache: ResampleCache::default(),
+        })
     }
 
     /// The settings.
@@ -195,7 +264,7 @@ impl Fitter {
     /// names in the priors, or too few points in the window.
     pub fn fit_fid(&self, fid: &Fid) -> Result<FitResult> {
         let _span = tracing::debug_span!("fit", points = fid.n_points()).entered();
-        let prepared = prepare_fid(fid, &self.basis, &self.config)?;
+        let prepared = prepare_fid(fid, &self.basis, &self.config, &self.cache)?;
         let mut result = run(&prepared, &self.config)?;
         result.echo_time_s = fid.acquisition().echo_time_s;
         Ok(result)
@@ -292,7 +361,10 @@ fn run(prep: &Prepared, config: &CheckedFitConfig) -> Result<FitResult> {
             tracing::debug!(numerator = %prior.numerator, denominator = %prior.denominator, "ratio prior dropped with its entry");
             continue;
         }
-        let indices = (index_of(&prior.numerator, "ratio_priors")?, index_of(&prior.denominator, "ratio_priors")?);
+        let indices = (
+            index_of(&prior.numerator, "ratio_priors")?,
+            index_of(&prior.denominator, "ratio_priors")?,
+        );
         ratio_priors.push((prior, indices));
     }
 
@@ -320,7 +392,14 @@ fn run(prep: &Prepared, config: &CheckedFitConfig) -> Result<FitResult> {
     };
     let shift_bound_hz = config.entry_shift_bound_ppm * hz_per_ppm;
     let lorentzian_bound_hz = config.entry_lorentzian_bound_hz;
-    let search_model = Model::new(prep, layout, shift_bound_hz, lorentzian_bound_hz, placeholder_priors.clone(), Vec::new());
+    let search_model = Model::new(
+        prep,
+        layout,
+        shift_bound_hz,
+        lorentzian_bound_hz,
+        placeholder_priors.clone(),
+        Vec::new(),
+    );
     let start = grid_search(
         &search_model,
         &Grid {
@@ -344,10 +423,23 @@ fn run(prep: &Prepared, config: &CheckedFitConfig) -> Result<FitResult> {
     let mut priors = placeholder_priors;
     priors.phase1_weight = prior_sigma / config.phase1_sd_deg_per_ppm.to_radians();
     for j in 0..n_entries {
-        let custom = config.lineshape_priors.iter().find(|p| p.name == prep.names[j]);
+        let custom = config
+            .lineshape_priors
+            .iter()
+            .find(|p| p.name == prep.names[j]);
         let (shift_mean_ppm, shift_sd_ppm, lorentzian_mean_hz, lorentzian_sd_hz) = match custom {
-            Some(p) => (p.shift_mean_ppm, p.shift_sd_ppm, p.lorentzian_mean_hz, p.lorentzian_sd_hz),
-            None => (0.0, config.entry_shift_sd_ppm, 0.0, config.entry_lorentzian_sd_hz),
+            Some(p) => (
+                p.shift_mean_ppm,
+                p.shift_sd_ppm,
+                p.lorentzian_mean_hz,
+                p.lorentzian_sd_hz,
+            ),
+            None => (
+                0.0,
+                config.entry_shift_sd_ppm,
+                0.0,
+                config.entry_lorentzian_sd_hz,
+            ),
         };
         priors.entry_shift_mean_hz[j] = shift_mean_ppm * hz_per_ppm;
         priors.entry_shift_weight[j] = prior_sigma / (shift_sd_ppm * hz_per_ppm);
@@ -371,7 +463,14 @@ fn run(prep: &Prepared, config: &CheckedFitConfig) -> Result<FitResult> {
             }
         })
         .collect();
-    let model = Model::new(prep, layout, shift_bound_hz, lorentzian_bound_hz, priors, ratio_rows);
+    let model = Model::new(
+        prep,
+        layout,
+        shift_bound_hz,
+        lorentzian_bound_hz,
+        priors,
+        ratio_rows,
+    );
 
     let initial = model.encode(&start.nonlinear);
     let problem = Problem::new(&model, initial);
@@ -441,9 +540,9 @@ impl LeastSquaresProblem<f64, Dyn, Dyn> for Problem<'_> {
 }
 
 /// Covariance of all parameters (nonlinear in physical units, amplitudes, baseline) from the
-/// Fisher information `J^T J / sigma^2`, inverted by SVD after scaling to a unit diagonal so
-/// that parameters of different units are treated alike; directions with singular values
-/// below 1e-12 of the largest are left out (pseudo-inverse).
+/// Fisher information `J^T J / sigma^2`, inverted after scaling to a unit diagonal so that
+/// parameters of different units are treated alike. A singular matrix is inverted by SVD,
+/// leaving out directions with singular values below 1e-12 of the largest (pseudo-inverse).
 ///
 /// `sigma^2` is the data residual sum of squares over `rows - n_eff`, where
 /// `n_eff = trace(F^-1 F_data)` is the effective number of parameters: the penalised baseline
@@ -465,13 +564,23 @@ fn covariance(model: &Model<'_>, state: &State, rss: f64) -> (DMatrix<f64>, f64)
             }
         })
         .collect();
-    let scaled = DMatrix::from_fn(n_columns, n_columns, |i, j| information[(i, j)] * scale[i] * scale[j]);
-    let svd = scaled.svd(true, true);
-    let max_singular = svd.singular_values.iter().fold(0.0f64, |m, v| m.max(*v));
-    let inverse = svd
-        .pseudo_inverse(1e-12 * max_singular.max(f64::MIN_POSITIVE))
-        .unwrap_or_else(|_| DMatrix::zeros(n_columns, n_columns));
-    let unit_covariance = DMatrix::from_fn(n_columns, n_columns, |i, j| inverse[(i, j)] * scale[i] * scale[j]);
+    let scaled = DMatrix::from_fn(n_columns, n_columns, |i, j| {
+        information[(i, j)] * scale[i] * scale[j]
+    });
+    // Cholesky when the information is positive definite (the usual case: priors and the
+    // baseline penalty regularise it), else the SVD pseudo-inverse.
+    let inverse = match scaled.clone().cholesky() {
+        Some(factor) => factor.inverse(),
+        None => {
+            let svd = scaled.svd(true, true);
+            let max_singular = svd.singular_values.iter().fold(0.0f64, |m, v| m.max(*v));
+            svd.pseudo_inverse(1e-12 * max_singular.max(f64::MIN_POSITIVE))
+                .unwrap_or_else(|_| DMatrix::zeros(n_columns, n_columns))
+        }
+    };
+    let unit_covariance = DMatrix::from_fn(n_columns, n_columns, |i, j| {
+        inverse[(i, j)] * scale[i] * scale[j]
+    });
     let n_effective = (&unit_covariance * &data_information).trace();
     let dof = (n_data as f64 - n_effective).max(1.0);
     let sigma_squared = rss / dof;
@@ -509,7 +618,13 @@ fn assemble(
             .sum::<f64>()
     });
     let ratio = |value: f64| reference_amplitude.filter(|r| *r > 0.0).map(|r| value / r);
-    let percent = |sd: f64, value: f64| if value > 0.0 { 100.0 * sd / value } else { f64::INFINITY };
+    let percent = |sd: f64, value: f64| {
+        if value > 0.0 {
+            100.0 * sd / value
+        } else {
+            f64::INFINITY
+        }
+    };
     let entries: Vec<EntryResult> = (0..n_entries)
         .map(|j| {
             let crlb = cov[(offset + j, offset + j)].max(0.0).sqrt();
@@ -557,13 +672,18 @@ fn assemble(
         .collect();
 
     let spectra = fit_spectra(model, state);
-    let (linewidth_fwhm_ppm, peak) = tallest_peak_fwhm(&spectra.ppm, &spectra.fit, &spectra.baseline);
+    let (linewidth_fwhm_ppm, peak) =
+        tallest_peak_fwhm(&spectra.ppm, &spectra.fit, &spectra.baseline);
     let residual_rms = (rss / n_data as f64).sqrt();
     let real_residual_rms = {
         let n = prep.ppm.len();
         (data_residual[..n].iter().map(|r| r * r).sum::<f64>() / n as f64).sqrt()
     };
-    let snr = if real_residual_rms > 0.0 { peak / (2.0 * real_residual_rms) } else { f64::INFINITY };
+    let snr = if real_residual_rms > 0.0 {
+        peak / (2.0 * real_residual_rms)
+    } else {
+        f64::INFINITY
+    };
     let nonlinear = &state.nonlinear;
     Ok(FitResult {
         entries,
@@ -606,9 +726,17 @@ fn fit_spectra(model: &Model<'_>, state: &State) -> FitSpectra {
     let metabolites = model.metabolite_sum(state);
     let baseline = model.baseline_values(state);
     let real = |values: &[Complex64]| -> Vec<f64> {
-        values.iter().zip(&unphase).map(|(v, u)| (v * u).re).collect()
+        values
+            .iter()
+            .zip(&unphase)
+            .map(|(v, u)| (v * u).re)
+            .collect()
     };
-    let fit: Vec<Complex64> = metabolites.iter().zip(&baseline).map(|(m, b)| m + b).collect();
+    let fit: Vec<Complex64> = metabolites
+        .iter()
+        .zip(&baseline)
+        .map(|(m, b)| m + b)
+        .collect();
     let data = real(&prep.target);
     let fit_real = real(&fit);
     let residual = data.iter().zip(&fit_real).map(|(d, f)| d - f).collect();
@@ -674,14 +802,23 @@ mod tests {
     fn problem_data() -> (BasisSet, Fid) {
         let acquisition = Acquisition::new(0.0005, 123.2).expect("valid acquisition");
         let mut basis = BasisSet::new(acquisition.clone()).expect("valid basis");
-        let lines: [&[(f64, f64)]; 3] = [&[(2.0, 3.0), (2.5, 1.0)], &[(3.0, 3.0), (3.9, 2.0)], &[(3.2, 9.0), (2.45, 1.0)]];
+        let lines: [&[(f64, f64)]; 3] = [
+            &[(2.0, 3.0), (2.5, 1.0)],
+            &[(3.0, 3.0), (3.9, 2.0)],
+            &[(3.2, 9.0), (2.45, 1.0)],
+        ];
         for (k, group) in lines.iter().enumerate() {
             let fid = (0..256)
                 .map(|n| {
                     let t = n as f64 * 0.0005;
                     group
                         .iter()
-                        .map(|&(ppm, area)| Complex64::from_polar(area * (-PI * 2.0 * t).exp(), 2.0 * PI * acquisition.ppm_to_hz(ppm) * t))
+                        .map(|&(ppm, area)| {
+                            Complex64::from_polar(
+                                area * (-PI * 2.0 * t).exp(),
+                                2.0 * PI * acquisition.ppm_to_hz(ppm) * t,
+                            )
+                        })
                         .sum()
                 })
                 .collect();
@@ -690,9 +827,16 @@ mod tests {
         let samples: Vec<Complex64> = (0..256)
             .map(|n| {
                 let t = n as f64 * 0.0005;
-                let lineshape = Complex64::new(-PI * 3.0 * t - 20.0 * t * t, 2.0 * PI * 5.0 * t).exp() * Complex64::from_polar(1.0, 0.4);
+                let lineshape = Complex64::new(-PI * 3.0 * t - 20.0 * t * t, 2.0 * PI * 5.0 * t)
+                    .exp()
+                    * Complex64::from_polar(1.0, 0.4);
                 let noise = Complex64::new((n as f64 * 1.7).sin(), (n as f64 * 2.3).cos()) * 0.02;
-                let signal: Complex64 = basis.entries().iter().zip([1.0, 0.7, 0.3]).map(|(e, a)| e.fid[n] * a).sum();
+                let signal: Complex64 = basis
+                    .entries()
+                    .iter()
+                    .zip([1.0, 0.7, 0.3])
+                    .map(|(e, a)| e.fid[n] * a)
+                    .sum();
                 signal * lineshape + noise
             })
             .collect();
@@ -712,14 +856,17 @@ mod tests {
             },
             ..FitConfig::default()
         };
-        config.ratio_priors.push(crate::config::AmplitudeRatioPrior {
-            numerator: "M1".to_string(),
-            denominator: "M0".to_string(),
-            ratio: 0.7,
-            sd: 0.1,
-        });
+        config
+            .ratio_priors
+            .push(crate::config::AmplitudeRatioPrior {
+                numerator: "M1".to_string(),
+                denominator: "M0".to_string(),
+                ratio: 0.7,
+                sd: 0.1,
+            });
         let config = config.check().expect("valid config");
-        let prep = prepare_fid(&fid, &basis, &config).expect("valid input");
+        let prep =
+            prepare_fid(&fid, &basis, &config, &ResampleCache::default()).expect("valid input");
         let layout = Layout {
             phase1: true,
             entry_shift: true,
@@ -750,14 +897,20 @@ mod tests {
             entry_lorentzian_hz: vec![0.5, -0.4, 1.0],
         };
         let mut problem = Problem::new(&model, model.encode(&start));
-        assert!(problem.state.in_set[..3].iter().all(|f| *f), "all amplitudes positive");
+        assert!(
+            problem.state.in_set[..3].iter().all(|f| *f),
+            "all amplitudes positive"
+        );
         let analytic = problem.jacobian().expect("finite Jacobian");
         let numeric = differentiate_numerically(&mut problem).expect("finite residuals");
         let scale = analytic.amax();
         for k in 0..analytic.ncols() {
             let column_scale = analytic.column(k).amax().max(1e-6 * scale);
             let error = (analytic.column(k) - numeric.column(k)).amax();
-            assert!(error < 1e-5 * column_scale, "parameter {k}: error {error}, column scale {column_scale}");
+            assert!(
+                error < 1e-5 * column_scale,
+                "parameter {k}: error {error}, column scale {column_scale}"
+            );
         }
     }
 }

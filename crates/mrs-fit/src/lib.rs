@@ -57,8 +57,8 @@ mod quantify;
 mod search;
 
 pub use config::{
-    AmplitudeRatioPrior, Baseline, CheckedFitConfig, Combination, FitConfig, LineshapePrior, Tissue,
-    WaterScaling,
+    AmplitudeRatioPrior, Baseline, CheckedFitConfig, Combination, FitConfig, LineshapePrior,
+    Tissue, WaterScaling,
 };
 pub use error::{FitError, Result};
 pub use fit::{CombinationResult, EntryResult, FitReport, FitResult, FitSpectra, Fitter};

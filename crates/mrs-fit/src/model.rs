@@ -285,7 +285,8 @@ impl<'a> Model<'a> {
     pub fn encode(&self, nonlinear: &Nonlinear) -> Vec<f64> {
         let layout = &self.layout;
         let mut params = vec![0.0; layout.len()];
-        let unbounded = |value: f64, bound: f64| bound * (value / bound).clamp(-0.999, 0.999).atanh();
+        let unbounded =
+            |value: f64, bound: f64| bound * (value / bound).clamp(-0.999, 0.999).atanh();
         params[0] = nonlinear.phase0_rad;
         if let Some(i) = layout.phase1_index() {
             params[i] = nonlinear.phase1_rad_per_ppm;
@@ -298,7 +299,10 @@ impl<'a> Model<'a> {
                 params[i] = unbounded(nonlinear.entry_shift_hz[j], self.entry_shift_bound_hz);
             }
             if let Some(i) = layout.entry_lorentzian_index(j) {
-                params[i] = unbounded(nonlinear.entry_lorentzian_hz[j], self.entry_lorentzian_bound_hz);
+                params[i] = unbounded(
+                    nonlinear.entry_lorentzian_hz[j],
+                    self.entry_lorentzian_bound_hz,
+                );
             }
         }
         params
@@ -463,7 +467,13 @@ impl<'a> Model<'a> {
     }
 
     /// Full residual (model minus data, then prior rows) for linear unknowns `x`.
-    fn residual(&self, stacked: &[Vec<f64>], x: &[f64], nonlinear: &Nonlinear, params: &[f64]) -> Vec<f64> {
+    fn residual(
+        &self,
+        stacked: &[Vec<f64>],
+        x: &[f64],
+        nonlinear: &Nonlinear,
+        params: &[f64],
+    ) -> Vec<f64> {
         let n_entries = self.n_entries();
         let mut residual: Vec<f64> = self.target.iter().map(|t| -t).collect();
         for (j, column) in stacked.iter().enumerate() {
@@ -494,14 +504,18 @@ impl<'a> Model<'a> {
         }
         if self.layout.entry_shift {
             for j in 0..self.n_entries() {
-                rows.push(self.priors.entry_shift_weight[j] * (nonlinear.entry_shift_hz[j] - self.priors.entry_shift_mean_hz[j]));
+                rows.push(
+                    self.priors.entry_shift_weight[j]
+                        * (nonlinear.entry_shift_hz[j] - self.priors.entry_shift_mean_hz[j]),
+                );
             }
         }
         if self.layout.entry_lorentzian {
             for j in 0..self.n_entries() {
                 rows.push(
                     self.priors.entry_lorentzian_weight[j]
-                        * (nonlinear.entry_lorentzian_hz[j] - self.priors.entry_lorentzian_mean_hz[j]),
+                        * (nonlinear.entry_lorentzian_hz[j]
+                            - self.priors.entry_lorentzian_mean_hz[j]),
                 );
             }
         }
@@ -511,14 +525,22 @@ impl<'a> Model<'a> {
     /// Derivatives of every entry's phased window spectrum with respect to every nonlinear
     /// parameter in physical units. `derivatives[k][j]` is `None` when parameter `k` does not
     /// act on entry `j`. With `entries` set, only those entries are computed.
-    fn column_derivatives(&self, state: &State, entries: &[bool]) -> Vec<Vec<Option<Vec<Complex64>>>> {
+    fn column_derivatives(
+        &self,
+        state: &State,
+        entries: &[bool],
+    ) -> Vec<Vec<Option<Vec<Complex64>>>> {
         let n_entries = self.n_entries();
         let n_params = self.layout.len();
         let mut derivatives = vec![vec![None; n_entries]; n_params];
         let mut buffer = Vec::with_capacity(self.prep.n_fft);
         let gaussian = state.nonlinear.gaussian_hz;
         for j in (0..n_entries).filter(|&j| entries[j]) {
-            let weighted: Vec<Complex64> = state.signals[j].iter().zip(&self.time_s).map(|(s, &t)| s * t).collect();
+            let weighted: Vec<Complex64> = state.signals[j]
+                .iter()
+                .zip(&self.time_s)
+                .map(|(s, &t)| s * t)
+                .collect();
             let t1: Vec<Complex64> = self
                 .prep
                 .window_spectrum(&weighted, &mut buffer)
@@ -526,7 +548,11 @@ impl<'a> Model<'a> {
                 .zip(&state.phase)
                 .map(|(v, e)| v * e)
                 .collect();
-            let weighted2: Vec<Complex64> = state.signals[j].iter().zip(&self.time_s).map(|(s, &t)| s * t * t).collect();
+            let weighted2: Vec<Complex64> = state.signals[j]
+                .iter()
+                .zip(&self.time_s)
+                .map(|(s, &t)| s * t * t)
+                .collect();
             let t2: Vec<Complex64> = self
                 .prep
                 .window_spectrum(&weighted2, &mut buffer)
@@ -546,7 +572,10 @@ impl<'a> Model<'a> {
                         .collect(),
                 );
             }
-            let d_shift: Vec<Complex64> = t1.iter().map(|v| Complex64::new(0.0, 2.0 * PI) * v).collect();
+            let d_shift: Vec<Complex64> = t1
+                .iter()
+                .map(|v| Complex64::new(0.0, 2.0 * PI) * v)
+                .collect();
             let d_lorentzian: Vec<Complex64> = t1.iter().map(|v| -PI * v).collect();
             let gaussian_factor = -(PI * PI * gaussian) / (2.0 * LN_2);
             let d_gaussian: Vec<Complex64> = t2.iter().map(|v| gaussian_factor * v).collect();
@@ -606,7 +635,12 @@ impl<'a> Model<'a> {
     }
 
     /// `d_k = sum_j x_j dC_j/dtheta_k`, stacked (data rows).
-    fn direct_derivative(&self, k: usize, derivatives: &[Vec<Option<Vec<Complex64>>>], x: &[f64]) -> Vec<f64> {
+    fn direct_derivative(
+        &self,
+        k: usize,
+        derivatives: &[Vec<Option<Vec<Complex64>>>],
+        x: &[f64],
+    ) -> Vec<f64> {
         let mut sum = vec![Complex64::new(0.0, 0.0); self.prep.ppm.len()];
         for (j, derivative) in derivatives[k].iter().enumerate() {
             if let Some(values) = derivative {
@@ -640,7 +674,8 @@ impl<'a> Model<'a> {
         let active: Vec<bool> = (0..n_entries).map(|j| state.in_set[j]).collect();
         let derivatives = self.column_derivatives(state, &active);
         let data_residual = &state.residual[..n_data];
-        let prior_columns: Vec<Vec<(usize, f64)>> = free.iter().map(|&k| self.prior_rows_of(k)).collect();
+        let prior_columns: Vec<Vec<(usize, f64)>> =
+            free.iter().map(|&k| self.prior_rows_of(k)).collect();
         let mut jacobian = vec![0.0; n_rows * n_params];
         for k in 0..n_params {
             let chain = self.raw_factor(k, params);
@@ -655,9 +690,9 @@ impl<'a> Model<'a> {
                         self.baseline_dot(s - n_entries, &d)
                     };
                     let transposed = if s < n_entries {
-                        derivatives[k][s]
-                            .as_ref()
-                            .map_or(0.0, |values| dot(&stack(values, self.prep.complex), data_residual))
+                        derivatives[k][s].as_ref().map_or(0.0, |values| {
+                            dot(&stack(values, self.prep.complex), data_residual)
+                        })
                     } else {
                         0.0
                     };
@@ -756,7 +791,11 @@ impl<'a> Model<'a> {
         }
         (0..n_points)
             .map(|i| {
-                let im = if self.prep.complex { stacked[n_points + i] } else { 0.0 };
+                let im = if self.prep.complex {
+                    stacked[n_points + i]
+                } else {
+                    0.0
+                };
                 Complex64::new(stacked[i], im)
             })
             .collect()

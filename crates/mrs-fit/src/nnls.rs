@@ -14,8 +14,7 @@ impl Cholesky {
     pub fn new(a: &[f64], n: usize) -> Option<Self> {
         let max_diagonal = (0..n).map(|i| a[i * n + i]).fold(0.0f64, f64::max);
         for ridge in [0.0, 1e-10, 1e-6] {
-            if let Some(factor) = Self::factor(a, n, ridge * max_diagonal.max(f64::MIN_POSITIVE))
-            {
+            if let Some(factor) = Self::factor(a, n, ridge * max_diagonal.max(f64::MIN_POSITIVE)) {
                 return Some(factor);
             }
         }

@@ -8,7 +8,7 @@ use mrs_core::{Acquisition, BasisSet, Complex64, Fid};
 use rustfft::{Fft, FftPlanner};
 use serde::{Deserialize, Serialize};
 use std::f64::consts::PI;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Largest relative difference between the spectrometer frequencies of data and basis. Up to
 /// this the basis is rescaled in time so that its lines fall at the right ppm; J couplings are
@@ -82,7 +82,11 @@ impl Prepared {
     }
 
     /// Transforms a model-grid signal and samples it at the window points.
-    pub fn window_spectrum(&self, signal: &[Complex64], buffer: &mut Vec<Complex64>) -> Vec<Complex64> {
+    pub fn window_spectrum(
+        &self,
+        signal: &[Complex64],
+        buffer: &mut Vec<Complex64>,
+    ) -> Vec<Complex64> {
         buffer.clear();
         buffer.extend_from_slice(signal);
         buffer.resize(self.n_fft, Complex64::new(0.0, 0.0));
@@ -126,7 +130,10 @@ pub(crate) fn stack(values: &[Complex64], complex: bool) -> Vec<f64> {
 
 /// Entries of the basis (minus exclusions) plus the configured components the basis lacks,
 /// as FIDs on the basis acquisition.
-fn collect_entries(basis: &BasisSet, config: &CheckedFitConfig) -> Result<Vec<(String, Vec<Complex64>)>> {
+fn collect_entries(
+    basis: &BasisSet,
+    config: &CheckedFitConfig,
+) -> Result<Vec<(String, Vec<Complex64>)>> {
     if basis.is_empty() {
         return Err(FitError::EmptyBasis);
     }
@@ -164,7 +171,10 @@ fn check_frequency(data_mhz: f64, basis_mhz: f64) -> Result<()> {
 }
 
 fn check_finite(what: &'static str, values: &[Complex64]) -> Result<()> {
-    if let Some(index) = values.iter().position(|c| !c.re.is_finite() || !c.im.is_finite()) {
+    if let Some(index) = values
+        .iter()
+        .position(|c| !c.re.is_finite() || !c.im.is_finite())
+    {
         return Err(FitError::NonFinite {
             what,
             index,
@@ -184,7 +194,8 @@ pub(crate) fn resample_fid(
     n_points: usize,
 ) -> Vec<Complex64> {
     let time_scale = data.spectrometer_frequency_mhz / basis.spectrometer_frequency_mhz;
-    let reference_hz = (basis.reference_shift_ppm - data.reference_shift_ppm) * data.spectrometer_frequency_mhz;
+    let reference_hz =
+        (basis.reference_shift_ppm - data.reference_shift_ppm) * data.spectrometer_frequency_mhz;
     let step = data.dwell_time_s * time_scale / basis.dwell_time_s;
     let integer_step = step.round();
     let n_basis = fid.len();
@@ -200,7 +211,9 @@ pub(crate) fn resample_fid(
         // Trigonometric interpolation from the basis spectrum.
         let spectrum = {
             let mut buffer = fid.to_vec();
-            FftPlanner::new().plan_fft_forward(n_basis).process(&mut buffer);
+            FftPlanner::new()
+                .plan_fft_forward(n_basis)
+                .process(&mut buffer);
             buffer
         };
         let duration = n_basis as f64 * basis.dwell_time_s;
@@ -213,9 +226,14 @@ pub(crate) fn resample_fid(
             let base = Complex64::from_polar(1.0, 2.0 * PI * tau / duration);
             let mut phasor = Complex64::new(1.0, 0.0);
             for (k, coefficient) in spectrum.iter().enumerate() {
-                let frequency_index = if k < n_basis.div_ceil(2) { k as f64 } else { k as f64 - n_basis as f64 };
+                let frequency_index = if k < n_basis.div_ceil(2) {
+                    k as f64
+                } else {
+                    k as f64 - n_basis as f64
+                };
                 if k == n_basis.div_ceil(2) {
-                    phasor = Complex64::from_polar(1.0, 2.0 * PI * tau * frequency_index / duration);
+                    phasor =
+                        Complex64::from_polar(1.0, 2.0 * PI * tau * frequency_index / duration);
                 }
                 sum += coefficient * phasor;
                 phasor *= base;
@@ -225,10 +243,61 @@ pub(crate) fn resample_fid(
     }
     if reference_hz != 0.0 {
         for (n, value) in out.iter_mut().enumerate() {
-            *value *= Complex64::from_polar(1.0, 2.0 * PI * reference_hz * n as f64 * data.dwell_time_s);
+            *value *=
+                Complex64::from_polar(1.0, 2.0 * PI * reference_hz * n as f64 * data.dwell_time_s);
         }
     }
     out
+}
+
+/// Basis entries resampled for the last data acquisition seen, so that a batch of spectra
+/// acquired alike resamples the basis once (resampling to another spectrometer frequency
+/// costs `O(points^2)` per entry).
+#[derive(Debug, Default)]
+pub(crate) struct ResampleCache {
+    last: Mutex<Option<CachedEntries>>,
+}
+
+#[derive(Debug)]
+struct CachedEntries {
+    acquisition: Acquisition,
+    n_points: usize,
+    entries: Arc<Vec<(String, Vec<Complex64>)>>,
+}
+
+impl ResampleCache {
+    fn entries(
+        &self,
+        basis: &BasisSet,
+        config: &CheckedFitConfig,
+        data: &Acquisition,
+        n_points: usize,
+    ) -> Result<Arc<Vec<(String, Vec<Complex64>)>>> {
+        let same = |cached: &CachedEntries| {
+            cached.n_points == n_points && cached.acquisition.check_compatible(data).is_ok()
+        };
+        if let Ok(guard) = self.last.lock() {
+            if let Some(cached) = guard.as_ref().filter(|c| same(c)) {
+                return Ok(Arc::clone(&cached.entries));
+            }
+        }
+        let entries: Vec<(String, Vec<Complex64>)> = collect_entries(basis, config)?
+            .into_iter()
+            .map(|(name, samples)| {
+                let resampled = resample_fid(&samples, &basis.acquisition, data, n_points);
+                (name, resampled)
+            })
+            .collect();
+        let entries = Arc::new(entries);
+        if let Ok(mut guard) = self.last.lock() {
+            *guard = Some(CachedEntries {
+                acquisition: data.clone(),
+                n_points,
+                entries: Arc::clone(&entries),
+            });
+        }
+        Ok(entries)
+    }
 }
 
 /// Noise SD of one real or imaginary spectral value from the signal-free ends of the
@@ -259,29 +328,32 @@ fn estimate_noise(values: &[Complex64], ppm: &[f64]) -> Option<f64> {
 }
 
 /// Prepares a time-domain fit of `fid` with `basis`.
-pub(crate) fn prepare_fid(fid: &Fid, basis: &BasisSet, config: &CheckedFitConfig) -> Result<Prepared> {
+pub(crate) fn prepare_fid(
+    fid: &Fid,
+    basis: &BasisSet,
+    config: &CheckedFitConfig,
+    cache: &ResampleCache,
+) -> Result<Prepared> {
     let data = fid.acquisition();
     check_finite("data", fid.samples())?;
-    check_frequency(data.spectrometer_frequency_mhz, basis.acquisition.spectrometer_frequency_mhz)?;
-    let entries = collect_entries(basis, config)?;
+    check_frequency(
+        data.spectrometer_frequency_mhz,
+        basis.acquisition.spectrometer_frequency_mhz,
+    )?;
     let n = fid.n_points();
-    let fids: Vec<(String, Vec<Complex64>)> = entries
-        .into_iter()
-        .map(|(name, samples)| {
-            let resampled = resample_fid(&samples, &basis.acquisition, data, n);
-            (name, resampled)
-        })
-        .collect();
+    let fids = cache.entries(basis, config, data, n)?;
     let spectrum = fid.to_spectrum();
     let ppm_axis = spectrum.ppm_axis();
     let [low, high] = config.window_ppm;
-    let window: Vec<usize> = (0..n).filter(|&k| ppm_axis[k] >= low && ppm_axis[k] <= high).collect();
+    let window: Vec<usize> = (0..n)
+        .filter(|&k| ppm_axis[k] >= low && ppm_axis[k] <= high)
+        .collect();
     let noise_sd = estimate_noise(spectrum.values(), &ppm_axis);
     let sample = window.iter().map(|&k| (k, 0.0)).collect();
     let ppm: Vec<f64> = window.iter().map(|&k| ppm_axis[k]).collect();
     let target = window.iter().map(|&k| spectrum.values()[k]).collect();
     finish(
-        fids,
+        fids.as_ref().clone(),
         data.dwell_time_s,
         n,
         sample,
@@ -297,7 +369,11 @@ pub(crate) fn prepare_fid(fid: &Fid, basis: &BasisSet, config: &CheckedFitConfig
 /// Prepares a fit of a spectrum given on a ppm axis: the model is computed on the basis
 /// grid, zero-filled to at least twice the basis length and finer than the data, and
 /// interpolated linearly onto the data's ppm points.
-pub(crate) fn prepare_ppm(data: &PpmSpectrum, basis: &BasisSet, config: &CheckedFitConfig) -> Result<Prepared> {
+pub(crate) fn prepare_ppm(
+    data: &PpmSpectrum,
+    basis: &BasisSet,
+    config: &CheckedFitConfig,
+) -> Result<Prepared> {
     if data.ppm_axis.len() != data.values.len() {
         return Err(FitError::Shape {
             detail: format!(
@@ -322,7 +398,10 @@ pub(crate) fn prepare_ppm(data: &PpmSpectrum, basis: &BasisSet, config: &Checked
             "must be finite and positive",
         ));
     }
-    check_frequency(data.spectrometer_frequency_mhz, basis.acquisition.spectrometer_frequency_mhz)?;
+    check_frequency(
+        data.spectrometer_frequency_mhz,
+        basis.acquisition.spectrometer_frequency_mhz,
+    )?;
     let entries = collect_entries(basis, config)?;
     let acquisition = &basis.acquisition;
     let [low, high] = config.window_ppm;
@@ -336,8 +415,12 @@ pub(crate) fn prepare_ppm(data: &PpmSpectrum, basis: &BasisSet, config: &Checked
         .filter(|d| *d > 0.0)
         .fold(f64::INFINITY, f64::min);
     let mut n_fft = (2 * basis.n_points()).next_power_of_two();
-    let basis_spacing = |n: usize| 1.0 / (n as f64 * acquisition.dwell_time_s) / acquisition.hz_per_ppm();
-    while data_spacing_ppm.is_finite() && basis_spacing(n_fft) > 0.5 * data_spacing_ppm && n_fft < (1 << 20) {
+    let basis_spacing =
+        |n: usize| 1.0 / (n as f64 * acquisition.dwell_time_s) / acquisition.hz_per_ppm();
+    while data_spacing_ppm.is_finite()
+        && basis_spacing(n_fft) > 0.5 * data_spacing_ppm
+        && n_fft < (1 << 20)
+    {
         n_fft *= 2;
     }
     let mut sample = Vec::with_capacity(ppm.len());
@@ -406,7 +489,9 @@ fn finish(
     let (min_ppm, max_ppm) = prepared
         .ppm
         .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &p| (lo.min(p), hi.max(p)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &p| {
+            (lo.min(p), hi.max(p))
+        });
     let window_bins = ((max_ppm - min_ppm) * hz_per_ppm / prepared.bin_hz).max(1.0);
     for (name, samples) in entries {
         // Only the absorption (real) part counts: dispersion tails fall off as 1 / offset and
@@ -442,6 +527,7 @@ fn finish(
         return Err(FitError::EmptyBasis);
     }
     let points_per_ppm = 1.0 / (prepared.bin_hz / hz_per_ppm);
-    prepared.baseline = BaselineBasis::new(&config.baseline, &prepared.ppm, low, high, points_per_ppm);
+    prepared.baseline =
+        BaselineBasis::new(&config.baseline, &prepared.ppm, low, high, points_per_ppm);
     Ok(prepared)
 }

@@ -100,7 +100,11 @@ impl WaterScaling {
     }
 }
 
-pub(crate) fn apply_water_reference(result: &mut FitResult, water: &Fid, settings: &WaterScaling) -> Result<()> {
+pub(crate) fn apply_water_reference(
+    result: &mut FitResult,
+    water: &Fid,
+    settings: &WaterScaling,
+) -> Result<()> {
     let echo_time_s = settings
         .echo_time_s
         .or(result.echo_time_s)
@@ -117,7 +121,8 @@ pub(crate) fn apply_water_reference(result: &mut FitResult, water: &Fid, setting
     let visible_water_mm = settings.visible_water_mm(echo_time_s);
     let metabolite_attenuation = (-echo_time_s / settings.metabolite_t2_s).exp();
     let mm_per_amplitude =
-        settings.basis_concentration_mm * settings.water_protons * visible_water_mm / (amplitude * metabolite_attenuation);
+        settings.basis_concentration_mm * settings.water_protons * visible_water_mm
+            / (amplitude * metabolite_attenuation);
     for entry in &mut result.entries {
         entry.concentration_mmol_per_l = Some(entry.amplitude * mm_per_amplitude);
     }

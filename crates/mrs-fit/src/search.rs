@@ -36,24 +36,86 @@ pub(crate) fn grid_search(model: &Model<'_>, grid: &Grid) -> Start {
     let n_entries = model.n_entries();
     let target = model.target();
     let (nb, baseline_gram) = model.baseline_block();
-    let baseline_factor = if nb > 0 { Cholesky::new(baseline_gram, nb) } else { None };
+    let baseline_factor = if nb > 0 {
+        Cholesky::new(baseline_gram, nb)
+    } else {
+        None
+    };
     let solve_baseline = |v: &mut Vec<f64>| {
         if let Some(factor) = &baseline_factor {
             factor.solve_in_place(v);
         }
     };
-    let target_baseline: Vec<f64> = (0..nb).map(|c| model.baseline_column_dot(c, target)).collect();
+    let target_baseline: Vec<f64> = (0..nb)
+        .map(|c| model.baseline_column_dot(c, target))
+        .collect();
     let mut k_target = target_baseline.clone();
     solve_baseline(&mut k_target);
     let constant = dot(target, target) - dot(&target_baseline, &k_target);
 
     let bin_hz = prep.bin_hz;
-    let step_bins = ((grid.shift_step_hz / bin_hz).round() as isize).max(1);
+    let step_bins = ((grid.shift_step_hz / bin_hz).ceil() as isize).max(1);
     let half_bins = (grid.shift_half_width_hz / bin_hz).round() as isize;
     let n_phases = ((2.0 * PI / grid.phase_step_rad).round() as usize).max(1);
-    let time_s: Vec<f64> = (0..prep.fids[0].len()).map(|n| n as f64 * prep.dwell_time_s).collect();
+    let time_s: Vec<f64> = (0..prep.fids[0].len())
+        .map(|n| n as f64 * prep.dwell_time_s)
+        .collect();
 
     let mut best: Option<(f64, Start)> = None;
+    // Fits every phase of the grid at one shift; returns the best residual sum of squares.
+    let try_shift = |shift: isize,
+                     raw: &[Vec<Complex64>],
+                     gaussian: f64,
+                     best: &mut Option<(f64, Start)>|
+     -> f64 {
+        let spectra: Vec<Vec<Complex64>> = raw.iter().map(|r| prep.sample_raw(r, shift)).collect();
+        let cos_columns: Vec<Vec<f64>> = spectra.iter().map(|s| stack(s, prep.complex)).collect();
+        let sin_columns: Vec<Vec<f64>> = spectra
+            .iter()
+            .map(|s| {
+                let rotated: Vec<Complex64> =
+                    s.iter().map(|v| Complex64::new(0.0, 1.0) * v).collect();
+                stack(&rotated, prep.complex)
+            })
+            .collect();
+        let reduced = Reduced::new(
+            model,
+            &cos_columns,
+            &sin_columns,
+            &k_target,
+            &solve_baseline,
+        );
+        let mut lowest = f64::INFINITY;
+        for phase_index in 0..n_phases {
+            let phase = phase_index as f64 * grid.phase_step_rad;
+            let (gram, rhs) = reduced.at_phase(phase);
+            let solution = nnls_gram(&gram, &rhs, &vec![true; n_entries], None);
+            let x = &solution.x;
+            let mut objective = -2.0 * dot(&rhs, x);
+            for i in 0..n_entries {
+                objective += x[i] * dot(&gram[i * n_entries..(i + 1) * n_entries], x);
+            }
+            let rss = (constant + objective).max(0.0);
+            lowest = lowest.min(rss);
+            if best.as_ref().is_none_or(|(value, _)| rss < *value) {
+                let start = Start {
+                    nonlinear: Nonlinear {
+                        phase0_rad: wrap_phase(phase),
+                        phase1_rad_per_ppm: 0.0,
+                        shift_hz: shift as f64 * bin_hz,
+                        lorentzian_hz: grid.lorentzian_hz,
+                        gaussian_hz: gaussian,
+                        entry_shift_hz: vec![0.0; n_entries],
+                        entry_lorentzian_hz: vec![0.0; n_entries],
+                    },
+                    amplitudes: x.clone(),
+                    rms_residual: (rss / target.len() as f64).sqrt(),
+                };
+                *best = Some((rss, start));
+            }
+        }
+        lowest
+    };
     let mut buffer: Vec<Complex64> = Vec::with_capacity(prep.n_fft);
     for &gaussian in &grid.gaussian_hz {
         let rate = (PI * gaussian).powi(2) / (4.0 * LN_2);
@@ -62,54 +124,33 @@ pub(crate) fn grid_search(model: &Model<'_>, grid: &Grid) -> Start {
             .iter()
             .map(|fid| {
                 buffer.clear();
-                buffer.extend(fid.iter().zip(&time_s).map(|(b, &t)| {
-                    b * (-PI * grid.lorentzian_hz * t - rate * t * t).exp()
-                }));
+                buffer.extend(
+                    fid.iter()
+                        .zip(&time_s)
+                        .map(|(b, &t)| b * (-PI * grid.lorentzian_hz * t - rate * t * t).exp()),
+                );
                 buffer.resize(prep.n_fft, Complex64::new(0.0, 0.0));
                 prep.fft.process(&mut buffer);
                 buffer.clone()
             })
             .collect();
-        let mut shift = -(half_bins / step_bins) * step_bins;
-        while shift <= half_bins {
-            let spectra: Vec<Vec<Complex64>> = raw.iter().map(|r| prep.sample_raw(r, shift)).collect();
-            let cos_columns: Vec<Vec<f64>> = spectra.iter().map(|s| stack(s, prep.complex)).collect();
-            let sin_columns: Vec<Vec<f64>> = spectra
-                .iter()
-                .map(|s| {
-                    let rotated: Vec<Complex64> = s.iter().map(|v| Complex64::new(0.0, 1.0) * v).collect();
-                    stack(&rotated, prep.complex)
-                })
-                .collect();
-            let reduced = Reduced::new(model, &cos_columns, &sin_columns, &k_target, &solve_baseline);
-            for phase_index in 0..n_phases {
-                let phase = phase_index as f64 * grid.phase_step_rad;
-                let (gram, rhs) = reduced.at_phase(phase);
-                let solution = nnls_gram(&gram, &rhs, &vec![true; n_entries], None);
-                let x = &solution.x;
-                let mut objective = -2.0 * dot(&rhs, x);
-                for i in 0..n_entries {
-                    objective += x[i] * dot(&gram[i * n_entries..(i + 1) * n_entries], x);
-                }
-                let rss = (constant + objective).max(0.0);
-                if best.as_ref().is_none_or(|(value, _)| rss < *value) {
-                    let start = Start {
-                        nonlinear: Nonlinear {
-                            phase0_rad: wrap_phase(phase),
-                            phase1_rad_per_ppm: 0.0,
-                            shift_hz: shift as f64 * bin_hz,
-                            lorentzian_hz: grid.lorentzian_hz,
-                            gaussian_hz: gaussian,
-                            entry_shift_hz: vec![0.0; n_entries],
-                            entry_lorentzian_hz: vec![0.0; n_entries],
-                        },
-                        amplitudes: x.clone(),
-                        rms_residual: (rss / target.len() as f64).sqrt(),
-                    };
-                    best = Some((rss, start));
+        // Coarse pass over the shift grid, then every bin around the best coarse shift.
+        let coarse: Vec<isize> = (-(half_bins / step_bins)..=(half_bins / step_bins))
+            .map(|k| k * step_bins)
+            .collect();
+        let mut best_here: Option<(f64, isize)> = None;
+        for &shift in &coarse {
+            let rss = try_shift(shift, &raw, gaussian, &mut best);
+            if best_here.is_none_or(|(value, _)| rss < value) {
+                best_here = Some((rss, shift));
+            }
+        }
+        if let Some((_, centre)) = best_here {
+            for offset in 1..step_bins {
+                for shift in [centre - offset, centre + offset] {
+                    try_shift(shift, &raw, gaussian, &mut best);
                 }
             }
-            shift += step_bins;
         }
     }
     let (_, start) = best.expect("the grid has at least one point");
@@ -193,7 +234,14 @@ impl Reduced {
         let vs = (0..n)
             .map(|i| dot(&sin_columns[i], target) - dot(&x_sin[i], k_target))
             .collect();
-        Reduced { n, mcc, mss, mcs, vc, vs }
+        Reduced {
+            n,
+            mcc,
+            mss,
+            mcs,
+            vc,
+            vs,
+        }
     }
 
     fn at_phase(&self, phase: f64) -> (Vec<f64>, Vec<f64>) {

@@ -11,11 +11,32 @@ use std::f64::consts::{LN_2, PI};
 /// shapes rather than exact spin physics.
 pub fn synthetic_lines() -> Vec<(&'static str, Vec<(f64, f64)>)> {
     vec![
-        ("NAA", vec![(2.008, 3.0), (2.486, 0.5), (2.52, 0.5), (2.673, 0.5), (2.70, 0.5)]),
+        (
+            "NAA",
+            vec![
+                (2.008, 3.0),
+                (2.486, 0.5),
+                (2.52, 0.5),
+                (2.673, 0.5),
+                (2.70, 0.5),
+            ],
+        ),
         ("Cr", vec![(3.027, 3.0), (3.913, 2.0)]),
         ("Cho", vec![(3.185, 9.0)]),
-        ("Ins", vec![(3.522, 2.0), (3.614, 2.0), (4.054, 1.0), (3.269, 1.0)]),
-        ("Glu", vec![(2.04, 1.0), (2.12, 1.0), (2.334, 1.0), (2.36, 1.0), (3.744, 1.0)]),
+        (
+            "Ins",
+            vec![(3.522, 2.0), (3.614, 2.0), (4.054, 1.0), (3.269, 1.0)],
+        ),
+        (
+            "Glu",
+            vec![
+                (2.04, 1.0),
+                (2.12, 1.0),
+                (2.334, 1.0),
+                (2.36, 1.0),
+                (3.744, 1.0),
+            ],
+        ),
         ("Lac", vec![(1.303, 1.5), (1.317, 1.5), (4.097, 1.0)]),
         ("Tau", vec![(3.246, 2.0), (3.421, 2.0)]),
         ("PCr", vec![(3.029, 3.0), (3.930, 2.0)]),
@@ -69,7 +90,11 @@ pub fn simulate(basis: &BasisSet, truth: &Truth, noise_sd: f64, seed: u64) -> Fi
         .map(|n| {
             let t = n as f64 * dt;
             let x = PI * truth.gaussian_hz * t;
-            let lineshape = Complex64::new(-PI * truth.lorentzian_hz * t - x * x / (4.0 * LN_2), 2.0 * PI * truth.shift_hz * t).exp()
+            let lineshape = Complex64::new(
+                -PI * truth.lorentzian_hz * t - x * x / (4.0 * LN_2),
+                2.0 * PI * truth.shift_hz * t,
+            )
+            .exp()
                 * Complex64::from_polar(1.0, truth.phase0_rad);
             let signal: Complex64 = basis
                 .entries()

@@ -51,8 +51,16 @@ fn check_noiseless(shift_ppm: f64, phase0_deg: f64) {
         "phase {} deg, true {phase0_deg}",
         result.phase0_deg
     );
-    assert!(result.phase1_deg_per_ppm.abs() < 0.5, "phase1 {}", result.phase1_deg_per_ppm);
-    assert!((result.gaussian_hz - 6.0).abs() < 0.5, "gaussian {}", result.gaussian_hz);
+    assert!(
+        result.phase1_deg_per_ppm.abs() < 0.5,
+        "phase1 {}",
+        result.phase1_deg_per_ppm
+    );
+    assert!(
+        (result.gaussian_hz - 6.0).abs() < 0.5,
+        "gaussian {}",
+        result.gaussian_hz
+    );
 }
 
 #[test]
@@ -94,7 +102,8 @@ fn crlb_matches_spread_over_seeds() {
     for (j, name) in names.iter().enumerate() {
         let values: Vec<f64> = results.iter().map(|r| r.entries[j].amplitude).collect();
         let mean = values.iter().sum::<f64>() / seeds as f64;
-        let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (seeds - 1) as f64).sqrt();
+        let sd =
+            (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (seeds - 1) as f64).sqrt();
         let crlb = results.iter().map(|r| r.entries[j].crlb).sum::<f64>() / seeds as f64;
         let ratio = sd / crlb;
         eprintln!(
@@ -118,7 +127,11 @@ fn ppm_spectrum_input_recovers_ratios() {
     let spectrum = simulate(fitter.basis(), &truth, 0.0, 0).to_spectrum();
     // Real part only, on a descending axis, as an LCModel .COORD file stores it.
     let mut ppm_axis = spectrum.ppm_axis();
-    let mut values: Vec<Complex64> = spectrum.values().iter().map(|v| Complex64::new(v.re, 0.0)).collect();
+    let mut values: Vec<Complex64> = spectrum
+        .values()
+        .iter()
+        .map(|v| Complex64::new(v.re, 0.0))
+        .collect();
     ppm_axis.reverse();
     values.reverse();
     let data = PpmSpectrum {
@@ -130,7 +143,10 @@ fn ppm_spectrum_input_recovers_ratios() {
     let result = fitter.fit_ppm_spectrum(&data).expect("valid fit input");
     for (name, expected) in BRAIN.iter().zip(AMPLITUDES) {
         let fitted = result.entry(name).expect("entry present").amplitude;
-        assert!(((fitted - expected) / expected).abs() < 0.02, "{name}: fitted {fitted}, true {expected}");
+        assert!(
+            ((fitted - expected) / expected).abs() < 0.02,
+            "{name}: fitted {fitted}, true {expected}"
+        );
     }
 }
 
@@ -144,7 +160,9 @@ fn batch_reports_progress_for_every_fit() {
         gaussian_hz: 4.0,
         phase0_rad: 0.0,
     };
-    let fids: Vec<Fid> = (0..6).map(|seed| simulate(fitter.basis(), &truth, 0.02, seed)).collect();
+    let fids: Vec<Fid> = (0..6)
+        .map(|seed| simulate(fitter.basis(), &truth, 0.02, seed))
+        .collect();
     let calls = AtomicUsize::new(0);
     let results = fitter.fit_batch(&fids, |done, total| {
         assert!(done <= total);
@@ -174,11 +192,17 @@ fn water_reference_gives_concentrations() {
         .map(|n| Complex64::new(water_amplitude * (-(n as f64) * 0.0005 * 20.0).exp(), 0.0))
         .collect();
     let water = Fid::new(water, fid.acquisition().clone()).expect("finite water FID");
-    fitter.apply_water_reference(&mut result, &water).expect("water scaling");
+    fitter
+        .apply_water_reference(&mut result, &water)
+        .expect("water scaling");
     let cr = result.entry("Cr").expect("Cr present");
-    let expected = cr.amplitude / (-0.030f64 / 0.160).exp() * 29697.0 / fitter.config().water.visible_water_mm(0.030);
+    let expected = cr.amplitude / (-0.030f64 / 0.160).exp() * 29697.0
+        / fitter.config().water.visible_water_mm(0.030);
     let concentration = cr.concentration_mmol_per_l.expect("concentration set");
-    assert!((concentration - expected).abs() < 1e-3 * expected, "{concentration} vs {expected}");
+    assert!(
+        (concentration - expected).abs() < 1e-3 * expected,
+        "{concentration} vs {expected}"
+    );
 }
 
 #[test]
@@ -199,9 +223,16 @@ fn frequency_mismatch_is_rejected() {
 #[test]
 fn non_finite_sample_is_rejected() {
     let fitter = fitter(&["NAA", "Cr"], 1024, 0.0005, FitConfig::default());
-    let mut fid = Fid::new(vec![Complex64::new(1.0, 0.0); 1024], fitter.basis().acquisition.clone()).expect("finite FID");
+    let mut fid = Fid::new(
+        vec![Complex64::new(1.0, 0.0); 1024],
+        fitter.basis().acquisition.clone(),
+    )
+    .expect("finite FID");
     fid.samples_mut()[17] = Complex64::new(f64::NAN, 0.0);
-    assert!(matches!(fitter.fit_fid(&fid), Err(FitError::NonFinite { index: 17, .. })));
+    assert!(matches!(
+        fitter.fit_fid(&fid),
+        Err(FitError::NonFinite { index: 17, .. })
+    ));
 }
 
 #[test]
@@ -213,7 +244,10 @@ fn ppm_axis_length_mismatch_is_rejected() {
         has_imaginary: false,
         spectrometer_frequency_mhz: MHZ,
     };
-    assert!(matches!(fitter.fit_ppm_spectrum(&data), Err(FitError::Shape { .. })));
+    assert!(matches!(
+        fitter.fit_ppm_spectrum(&data),
+        Err(FitError::Shape { .. })
+    ));
 }
 
 #[test]
@@ -240,5 +274,8 @@ fn unknown_ratio_prior_name_is_rejected() {
         0.0,
         0,
     );
-    assert!(matches!(fitter.fit_fid(&fid), Err(FitError::UnknownName { .. })));
+    assert!(matches!(
+        fitter.fit_fid(&fid),
+        Err(FitError::UnknownName { .. })
+    ));
 }
