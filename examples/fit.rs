@@ -89,7 +89,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         .iter()
         .map(|path| match read_any(path, &options)?.contents {
             Contents::Signal(data) => Ok(data.to_fid()?),
-            _ => bail!("{} holds no time-domain signal", path.display()),
+            _ => bail!("{} contains no time-domain signal", path.display()),
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let bar = indicatif::ProgressBar::new(fids.len() as u64);
@@ -99,7 +99,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         let mut result = result.with_context(|| format!("fitting {}", path.display()))?;
         if let Some(h2o) = &args.h2o {
             let Contents::Signal(water) = read_any(h2o, &options)?.contents else {
-                bail!("{} holds no time-domain signal", h2o.display());
+                bail!("{} contains no time-domain signal", h2o.display());
             };
             fitter.apply_water_reference(&mut result, &water.to_fid()?)?;
         }

@@ -76,11 +76,11 @@ fn legendre_columns(degree: usize, ppm: &[f64], low: f64, high: f64) -> Vec<Vec<
         if degree >= 1 {
             columns[1][i] = s;
         }
-        for n in 2..=degree {
+        for (n, column) in columns.iter_mut().enumerate().skip(2) {
             let next = ((2 * n - 1) as f64 * s * current - (n - 1) as f64 * previous) / n as f64;
             previous = current;
             current = next;
-            columns[n][i] = next;
+            column[i] = next;
         }
     }
     columns

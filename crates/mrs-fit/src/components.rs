@@ -1,7 +1,7 @@
 //! Broad-line components for lipids, macromolecules and glycogen, built as FIDs when the
 //! basis set lacks them.
 //!
-//! Each component is a group of Gaussian lines at fixed relative areas; the fit scales the
+//! Each component is a group of Gaussian lines at fixed relative areas. The fit scales the
 //! group with one amplitude and broadens and shifts it like any basis entry. A component's FID
 //! starts at the sum of its relative areas, so amplitudes compare like proton counts.
 
@@ -67,11 +67,14 @@ impl BroadComponent {
 /// global and per-entry broadening add the tissue linewidth on top.
 pub const LIVER_LINE_FWHM_PPM: f64 = 0.05;
 
-/// LCModel's liver components by name: the lipid lines Lip09, Lip13, Lip16, Lip21, Lip23,
-/// Lip28, Lip41, Lip43, Lip52 and Lip53 at 0.9, 1.3, 1.6, 2.1, 2.3, 2.8, 4.1, 4.3, 5.2 and
-/// 5.3 ppm (the name is the position), and glycogen (`Glycg`) as seven equal lines at 3.89,
-/// 3.82, 3.75, 3.68, 3.61, 3.54 and 3.47 ppm, as in the liver models of the LCModel 6.3 source
-/// (BSD-3). Each line is a singlet of area 1 and FWHM [`LIVER_LINE_FWHM_PPM`].
+/// Liver components with LCModel's liver names, so results compare with LCModel output: the
+/// lipid lines Lip09, Lip13, Lip16, Lip21, Lip23, Lip28, Lip41, Lip43, Lip52 and Lip53 at 0.9,
+/// 1.3, 1.6, 2.1, 2.3, 2.8, 4.1, 4.3, 5.2 and 5.3 ppm (the digits of the name), and glycogen
+/// (`Glycg`) as seven equal lines at 3.89, 3.82, 3.75, 3.68, 3.61, 3.54 and 3.47 ppm. Each
+/// lipid line is a singlet of area 1 and FWHM [`LIVER_LINE_FWHM_PPM`].
+///
+/// NOTE: only LCModel's names and positions are reproduced; its own widths and relative
+/// areas for these lines are not, so amplitudes compare with LCModel's only as ratios.
 pub fn liver_components() -> Vec<BroadComponent> {
     let width = LIVER_LINE_FWHM_PPM;
     let lipids = [

@@ -170,7 +170,7 @@ pub struct FitConfig {
     pub fit_phase1: bool,
     /// Pivot of the first-order phase in ppm; `None` uses the window centre.
     pub phase1_pivot_ppm: Option<f64>,
-    /// Prior SD of the first-order phase in degrees per ppm. Default 20 (LCModel's `SDDEGP`).
+    /// Prior SD of the first-order phase in degrees per ppm. Default 20.
     pub phase1_sd_deg_per_ppm: f64,
     /// Half-width of the starting-value grid over the global shift, in ppm. Default 0.2.
     pub shift_search_ppm: f64,

@@ -20,7 +20,7 @@ pub enum FitError {
         name: &'static str,
         /// The rejected value, formatted.
         value: String,
-        /// What the valid range is.
+        /// The valid range.
         reason: &'static str,
     },
     /// The basis set has no usable entries.
@@ -45,13 +45,13 @@ pub enum FitError {
         data: f64,
         /// Value of the basis set.
         basis: f64,
-        /// Which tolerance was exceeded.
+        /// The tolerance exceeded.
         reason: &'static str,
     },
     /// A data value is NaN or infinite.
     #[error("{what} value {index} is not finite ({value})")]
     NonFinite {
-        /// Which input holds the value.
+        /// The input that contains the value.
         what: &'static str,
         /// Index of the first non-finite value.
         index: usize,
@@ -61,7 +61,7 @@ pub enum FitError {
     /// Inputs whose lengths or shapes do not fit together.
     #[error("invalid input shape: {detail}")]
     Shape {
-        /// What is wrong with the shape.
+        /// The shape problem.
         detail: String,
     },
     /// Too few data points fall inside the fitting window.
@@ -84,7 +84,7 @@ pub enum FitError {
     /// Water scaling was requested but cannot be computed.
     #[error("water scaling failed: {reason}")]
     WaterScaling {
-        /// Why the concentration cannot be computed.
+        /// The reason the concentration cannot be computed.
         reason: String,
     },
     /// An invalid signal from `mrs-core`.

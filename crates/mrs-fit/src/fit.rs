@@ -56,7 +56,7 @@ pub struct CombinationResult {
     pub concentration_mmol_per_l: Option<f64>,
 }
 
-/// How the fit went. Non-convergence is reported here, not raised.
+/// Convergence and quality figures of a fit. Non-convergence is reported here, not raised.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FitReport {
     /// The Levenberg-Marquardt termination reason, e.g. `Converged { ftol: true, xtol: false }`.
@@ -203,7 +203,7 @@ impl FitResult {
     }
 }
 
-/// Quotes a CSV field that holds a comma, quote or line break.
+/// Quotes a CSV field that contains a comma, quote or line break.
 fn csv_field(value: &str) -> String {
     if value.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", value.replace('"', "\"\""))
@@ -412,7 +412,7 @@ fn run(prep: &Prepared, config: &CheckedFitConfig) -> Result<FitResult> {
     );
 
     // Noise level for the prior rows: the spectrum's signal-free ends, else the residual of
-    // the best grid point; never exactly zero, so noiseless data keep weak priors.
+    // the best grid point. A floor keeps it above zero, so noiseless data keep weak priors.
     let scale = prep.target.iter().fold(0.0f64, |m, c| m.max(c.norm()));
     let prior_sigma = prep
         .noise_sd

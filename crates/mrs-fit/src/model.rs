@@ -18,7 +18,7 @@ use crate::prepare::{stack, Prepared};
 use mrs_core::Complex64;
 use std::f64::consts::{LN_2, PI};
 
-/// Where each nonlinear parameter sits in the solver's parameter vector.
+/// Positions of the nonlinear parameters in the solver's parameter vector.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Layout {
     pub phase1: bool,
@@ -140,7 +140,7 @@ pub(crate) struct State {
     pub phase: Vec<Complex64>,
     /// Linear unknowns: amplitudes then baseline coefficients.
     pub linear: Vec<f64>,
-    /// Which linear unknowns are free at the solution.
+    /// Flags of the linear unknowns that are free at the solution.
     pub in_set: Vec<bool>,
     /// Gram matrix of all linear columns, row-major.
     pub gram: Vec<f64>,
@@ -485,10 +485,10 @@ impl<'a> Model<'a> {
             self.baseline_axpy(c, x[n_entries + c], &mut residual);
         }
         let mut linear_prior = vec![0.0; self.n_linear_prior_rows()];
-        for k in 0..self.n_linear() {
-            if x[k] != 0.0 {
+        for (k, &value_k) in x.iter().enumerate().take(self.n_linear()) {
+            if value_k != 0.0 {
                 for (row, value) in self.prior_rows_of(k) {
-                    linear_prior[row] += value * x[k];
+                    linear_prior[row] += value * value_k;
                 }
             }
         }

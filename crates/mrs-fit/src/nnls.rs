@@ -1,6 +1,9 @@
 //! Non-negative least squares on the normal equations (Lawson and Hanson, "Solving Least
 //! Squares Problems", 1974, algorithm NNLS), with some variables left unconstrained.
 
+// Index loops mirror the triangular-solve formulas.
+#![allow(clippy::needless_range_loop)]
+
 /// Dense Cholesky factor `L` of a symmetric positive definite matrix, row-major.
 #[derive(Debug, Clone)]
 pub(crate) struct Cholesky {
@@ -33,7 +36,7 @@ impl Cholesky {
                     sum -= lower[i * n + k] * lower[j * n + k];
                 }
                 if i == j {
-                    if !(sum > 0.0) || !sum.is_finite() {
+                    if sum.is_nan() || sum <= 0.0 || sum.is_infinite() {
                         return None;
                     }
                     lower[i * n + i] = sum.sqrt();
@@ -143,7 +146,7 @@ pub(crate) fn nnls_gram(
     NnlsSolution { x, in_set }
 }
 
-/// The inner loop of NNLS: moves from feasible `x` towards the unconstrained solution on
+/// Runs the inner loop of NNLS: moves from feasible `x` towards the unconstrained solution on
 /// `in_set`, dropping constrained variables that reach zero, until that solution is feasible.
 fn restore_feasibility(
     g: &[f64],

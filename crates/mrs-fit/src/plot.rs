@@ -24,7 +24,7 @@ pub enum PlotError {
     Draw {
         /// Output file.
         path: PathBuf,
-        /// What the backend reported.
+        /// The backend's message.
         detail: String,
     },
     /// The file could not be written or moved into place.

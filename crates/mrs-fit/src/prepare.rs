@@ -159,7 +159,8 @@ fn collect_entries(
 }
 
 fn check_frequency(data_mhz: f64, basis_mhz: f64) -> Result<()> {
-    if !((data_mhz - basis_mhz).abs() <= MAX_FREQUENCY_MISMATCH * basis_mhz) {
+    let difference = (data_mhz - basis_mhz).abs();
+    if difference.is_nan() || difference > MAX_FREQUENCY_MISMATCH * basis_mhz {
         return Err(FitError::BasisMismatch {
             name: "spectrometer_frequency_mhz",
             data: data_mhz,
@@ -250,6 +251,9 @@ pub(crate) fn resample_fid(
     out
 }
 
+/// Named FIDs of the entries to fit.
+type Entries = Vec<(String, Vec<Complex64>)>;
+
 /// Basis entries resampled for the last data acquisition seen, so that a batch of spectra
 /// acquired alike resamples the basis once (resampling to another spectrometer frequency
 /// costs `O(points^2)` per entry).
@@ -262,7 +266,7 @@ pub(crate) struct ResampleCache {
 struct CachedEntries {
     acquisition: Acquisition,
     n_points: usize,
-    entries: Arc<Vec<(String, Vec<Complex64>)>>,
+    entries: Arc<Entries>,
 }
 
 impl ResampleCache {
@@ -272,7 +276,7 @@ impl ResampleCache {
         config: &CheckedFitConfig,
         data: &Acquisition,
         n_points: usize,
-    ) -> Result<Arc<Vec<(String, Vec<Complex64>)>>> {
+    ) -> Result<Arc<Entries>> {
         let same = |cached: &CachedEntries| {
             cached.n_points == n_points && cached.acquisition.check_compatible(data).is_ok()
         };
@@ -307,7 +311,7 @@ fn estimate_noise(values: &[Complex64], ppm: &[f64]) -> Option<f64> {
     let mut differences = Vec::new();
     let mut previous: Option<Complex64> = None;
     for (value, &shift) in values.iter().zip(ppm) {
-        if shift < -1.0 || shift > 10.0 {
+        if !(-1.0..=10.0).contains(&shift) {
             if let Some(p) = previous {
                 differences.push((value.re - p.re).abs());
                 differences.push((value.im - p.im).abs());

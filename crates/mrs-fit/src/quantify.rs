@@ -1,5 +1,8 @@
 //! Water scaling: amplitudes to concentrations in mmol/L with an unsuppressed water reference.
 
+// Index loops mirror Gaussian elimination.
+#![allow(clippy::needless_range_loop)]
+
 use crate::config::WaterScaling;
 use crate::error::{FitError, Result};
 use crate::fit::FitResult;
@@ -37,7 +40,7 @@ pub fn water_amplitude(fid: &[mrs_core::Complex64]) -> f64 {
     let points: Vec<(f64, f64)> = (1..=WATER_EXTRAPOLATION_POINTS)
         .map(|n| (n as f64, fid[n].norm()))
         .collect();
-    if points.iter().any(|(_, m)| !(*m > 0.0)) {
+    if points.iter().any(|(_, m)| m.is_nan() || *m <= 0.0) {
         return fid[0].norm();
     }
     // Normal equations of y = c0 + c1 n + c2 n^2 with y = ln |fid|.

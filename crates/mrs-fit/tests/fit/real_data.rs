@@ -121,7 +121,7 @@ fn fitting_challenge_creatine_scales_to_10_mm() {
 fn fitting_challenge_datasets_converge() {
     let basis = read_basis("fitting-challenge/basis/press3T_30ms.BASIS");
     // The basis has a measured macromolecule spectrum (Mac) but no lipids, which the README
-    // says some spectra contain: add LCModel's default lipid lines.
+    // states some spectra contain, so LCModel's default lipid lines are added.
     let config = FitConfig {
         extra_components: mrs_fit::components::brain_lipid_mm_components()
             .into_iter()

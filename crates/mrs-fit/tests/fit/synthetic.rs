@@ -9,8 +9,7 @@ const MHZ: f64 = 123.2;
 const BRAIN: [&str; 7] = ["NAA", "Cr", "Cho", "Ins", "Glu", "Lac", "Tau"];
 const AMPLITUDES: [f64; 7] = [1.0, 0.8, 0.2, 0.6, 1.0, 0.3, 0.25];
 
-/// Noiseless data are fitted exactly by the model, so amplitudes must come back to well
-/// within the 1 % the acceptance asks for.
+/// Noiseless data are fitted exactly by the model, so amplitudes must come back within 1 %.
 const NOISELESS_AMPLITUDE_TOLERANCE: f64 = 0.01;
 /// A tenth of a spectral point (4000 Hz / 2048 = 1.95 Hz = 0.016 ppm at 123.2 MHz).
 const NOISELESS_SHIFT_TOLERANCE_PPM: f64 = 0.0016;
