@@ -213,7 +213,7 @@ pub struct FitConfig {
     /// Maximum number of residual evaluations of the Levenberg-Marquardt solver, per
     /// parameter plus one (the solver's `patience`). Default 100.
     pub max_evaluations_per_parameter: usize,
-    /// Relative tolerance on the cost and on the parameters. Default 1e-8.
+    /// Relative tolerance on the cost and on the parameters. Default 1e-7.
     pub tolerance: f64,
 }
 
@@ -250,7 +250,7 @@ impl Default for FitConfig {
             ],
             water: WaterScaling::default(),
             max_evaluations_per_parameter: 100,
-            tolerance: 1e-8,
+            tolerance: 1e-7,
         }
     }
 }

@@ -117,10 +117,9 @@ pub(crate) fn grid_search(model: &Model<'_>, grid: &Grid) -> Start {
         lowest
     };
     let mut buffer: Vec<Complex64> = Vec::with_capacity(prep.n_fft);
-    for &gaussian in &grid.gaussian_hz {
+    let mut transformed = |gaussian: f64| -> Vec<Vec<Complex64>> {
         let rate = (PI * gaussian).powi(2) / (4.0 * LN_2);
-        let raw: Vec<Vec<Complex64>> = prep
-            .fids
+        prep.fids
             .iter()
             .map(|fid| {
                 buffer.clear();
@@ -133,24 +132,36 @@ pub(crate) fn grid_search(model: &Model<'_>, grid: &Grid) -> Start {
                 prep.fft.process(&mut buffer);
                 buffer.clone()
             })
-            .collect();
-        // Coarse pass over the shift grid, then every bin around the best coarse shift.
-        let coarse: Vec<isize> = (-(half_bins / step_bins)..=(half_bins / step_bins))
-            .map(|k| k * step_bins)
-            .collect();
-        let mut best_here: Option<(f64, isize)> = None;
-        for &shift in &coarse {
-            let rss = try_shift(shift, &raw, gaussian, &mut best);
-            if best_here.is_none_or(|(value, _)| rss < value) {
-                best_here = Some((rss, shift));
+            .collect()
+    };
+    // The shift is searched at the middle Gaussian width: a coarse pass over the grid, then
+    // every bin around the best coarse shift. The other widths are tried at the best shift.
+    let search_width = grid.gaussian_hz[grid.gaussian_hz.len() / 2];
+    let raw = transformed(search_width);
+    let coarse: Vec<isize> = (-(half_bins / step_bins)..=(half_bins / step_bins))
+        .map(|k| k * step_bins)
+        .collect();
+    let mut best_shift = (f64::INFINITY, 0isize);
+    for &shift in &coarse {
+        let rss = try_shift(shift, &raw, search_width, &mut best);
+        if rss < best_shift.0 {
+            best_shift = (rss, shift);
+        }
+    }
+    let centre = best_shift.1;
+    for offset in 1..step_bins {
+        for shift in [centre - offset, centre + offset] {
+            let rss = try_shift(shift, &raw, search_width, &mut best);
+            if rss < best_shift.0 {
+                best_shift = (rss, shift);
             }
         }
-        if let Some((_, centre)) = best_here {
-            for offset in 1..step_bins {
-                for shift in [centre - offset, centre + offset] {
-                    try_shift(shift, &raw, gaussian, &mut best);
-                }
-            }
+    }
+    let shift = best_shift.1;
+    for &gaussian in &grid.gaussian_hz {
+        if gaussian != search_width {
+            let raw = transformed(gaussian);
+            try_shift(shift, &raw, gaussian, &mut best);
         }
     }
     let (_, start) = best.expect("the grid has at least one point");
