@@ -12,7 +12,7 @@
 
 use anyhow::{bail, Context};
 use clap::Parser;
-use mrs_fit::{FitConfig, Fitter};
+use mrs_fit::{FitConfig, Fitter, PpmSpectrum};
 use mrs_io::{atomic::write_bytes_atomic, read_any, Contents, ReadOptions};
 use std::path::{Path, PathBuf};
 
@@ -22,14 +22,15 @@ struct Args {
     /// Basis set (LCModel .BASIS or any format read_any detects as a basis).
     #[arg(long)]
     basis: PathBuf,
-    /// Water-suppressed data files (any supported format).
+    /// Water-suppressed data files (any supported format; an LCModel .COORD is fitted on its
+    /// phased real spectrum).
     #[arg(long, required = true, num_args = 1..)]
     data: Vec<PathBuf>,
     /// Unsuppressed water reference for concentrations in mmol/L (one data file only).
     #[arg(long)]
     h2o: Option<PathBuf>,
     /// Fitting window in ppm, low,high.
-    #[arg(long, value_delimiter = ',', num_args = 2, default_values_t = [0.2, 4.2])]
+    #[arg(long, value_delimiter = ',', default_values_t = [0.2, 4.2])]
     window_ppm: Vec<f64>,
     /// Liver model: LCModel's lipid lines and glycogen, Lip41/Lip43 prior, Lip13 reference.
     #[arg(long)]
@@ -78,24 +79,44 @@ fn run(args: Args) -> anyhow::Result<()> {
     } else {
         FitConfig::default()
     };
-    config.window_ppm = [args.window_ppm[0], args.window_ppm[1]];
+    let [low, high] = args.window_ppm[..] else {
+        bail!("--window-ppm takes two values, low,high");
+    };
+    config.window_ppm = [low, high];
     let fitter = Fitter::new(basis, config.check()?)?;
     if args.h2o.is_some() && args.data.len() > 1 {
         bail!("--h2o applies to a single --data file");
     }
-    // Fit every file in parallel with a progress bar.
-    let fids = args
+    // Fit the time-domain files in parallel with a progress bar; .COORD spectra on their own.
+    let loaded = args
         .data
         .iter()
-        .map(|path| match read_any(path, &options)?.contents {
-            Contents::Signal(data) => Ok(data.to_fid()?),
-            _ => bail!("{} contains no time-domain signal", path.display()),
-        })
+        .map(|path| Ok(read_any(path, &options)?.contents))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    let fids = loaded
+        .iter()
+        .filter_map(|contents| match contents {
+            Contents::Signal(data) => Some(data.to_fid()),
+            _ => None,
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let bar = indicatif::ProgressBar::new(fids.len() as u64);
-    let results = fitter.fit_batch(&fids, |done, _| bar.set_position(done as u64));
+    let mut batch = fitter
+        .fit_batch(&fids, |done, _| bar.set_position(done as u64))
+        .into_iter();
     bar.finish_and_clear();
-    for (path, result) in args.data.iter().zip(results) {
+    for (path, contents) in args.data.iter().zip(&loaded) {
+        let result = match contents {
+            Contents::Signal(_) => batch.next().context("one result per signal")?,
+            Contents::Coord(coord) => {
+                let mhz = coord
+                    .spectrometer_frequency_mhz()
+                    .context("COORD lacks hzpppm")?;
+                let data = coord.data.as_deref().context("COORD lacks phased data")?;
+                fitter.fit_ppm_spectrum(&PpmSpectrum::from_real(coord.ppm.clone(), data, mhz))
+            }
+            _ => bail!("{} is a basis set, not data", path.display()),
+        };
         let mut result = result.with_context(|| format!("fitting {}", path.display()))?;
         if let Some(h2o) = &args.h2o {
             let Contents::Signal(water) = read_any(h2o, &options)?.contents else {

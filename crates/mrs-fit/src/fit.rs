@@ -91,8 +91,9 @@ pub struct FitReport {
     pub start_phase0_deg: f64,
 }
 
-/// Spectra of the fit on the window points, phase-corrected with the fitted phase (real parts,
-/// absorption mode), for plots and further analysis.
+/// Spectra of the fit on the window points (real parts), for plots and further analysis.
+/// Complex data are phase-corrected with the fitted phase (absorption mode); data fitted on
+/// their real part only are shown as fitted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FitSpectra {
     /// Chemical shift of each point.
@@ -722,7 +723,13 @@ fn assemble(
 
 fn fit_spectra(model: &Model<'_>, state: &State) -> FitSpectra {
     let prep = model.prep;
-    let unphase: Vec<Complex64> = state.phase.iter().map(|p| p.conj()).collect();
+    // Complex data are shown phase-corrected. When only real parts were fitted, the data's
+    // imaginary part is unknown, so data and model are shown in the frame that was fitted.
+    let unphase: Vec<Complex64> = if prep.complex {
+        state.phase.iter().map(|p| p.conj()).collect()
+    } else {
+        vec![Complex64::new(1.0, 0.0); state.phase.len()]
+    };
     let metabolites = model.metabolite_sum(state);
     let baseline = model.baseline_values(state);
     let real = |values: &[Complex64]| -> Vec<f64> {

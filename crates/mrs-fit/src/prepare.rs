@@ -33,6 +33,18 @@ pub struct PpmSpectrum {
     pub spectrometer_frequency_mhz: f64,
 }
 
+impl PpmSpectrum {
+    /// Builds a spectrum from real values only (e.g. the phased data of an LCModel `.COORD`).
+    pub fn from_real(ppm_axis: Vec<f64>, real: &[f64], spectrometer_frequency_mhz: f64) -> Self {
+        PpmSpectrum {
+            ppm_axis,
+            values: real.iter().map(|&v| Complex64::new(v, 0.0)).collect(),
+            has_imaginary: false,
+            spectrometer_frequency_mhz,
+        }
+    }
+}
+
 /// The solver's view of one fit problem.
 pub(crate) struct Prepared {
     /// Names of the fitted entries, in column order.

@@ -353,8 +353,13 @@ fn philips_in_vivo_spectrum_fits() {
         data.to_fid().expect("one FID")
     };
     let fid = read("philips/sub-01_PRESS_35_act.sdat");
-    let fitter =
-        Fitter::new(basis, FitConfig::default().check().expect("valid config")).expect("basis");
+    // The basis has no macromolecules ("noMM"), so LCModel's default lipid and macromolecule
+    // lines are added.
+    let config = FitConfig {
+        extra_components: mrs_fit::components::brain_lipid_mm_components(),
+        ..FitConfig::default()
+    };
+    let fitter = Fitter::new(basis, config.check().expect("valid config")).expect("basis");
     let result = fitter.fit_fid(&fid).expect("valid input");
     print_result("Philips sub-01", &result);
     assert!(result.report.converged, "{}", result.report.termination);
