@@ -125,7 +125,7 @@ fn peak_hz_and_ppm(fid: &Fid) -> (f64, f64) {
 }
 
 #[test]
-fn line_stays_at_100_hz_through_every_writable_format() {
+fn line_at_100_hz_survives_writers() {
     let dir = tempfile::tempdir().expect("temp dir");
     let original = line_at_100_hz();
     // A peak found by its maximum is within half a point: 0.98 Hz at 2000 Hz over 1024 points.

@@ -35,7 +35,7 @@ pub enum Format {
 }
 
 impl Format {
-    /// A short human-readable name, e.g. `"NIfTI-MRS"`.
+    /// Returns a short human-readable name, e.g. `"NIfTI-MRS"`.
     pub fn name(self) -> &'static str {
         match self {
             Format::NiftiMrs => "NIfTI-MRS",
@@ -58,7 +58,7 @@ impl fmt::Display for Format {
     }
 }
 
-/// What a file holds, converted into the [`mrs_core`] conventions.
+/// Contents of a file, converted into the [`mrs_core`] conventions.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Contents {
