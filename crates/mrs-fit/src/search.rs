@@ -136,7 +136,8 @@ pub(crate) fn grid_search(model: &Model<'_>, grid: &Grid) -> Start {
     };
     // The shift is searched at the middle Gaussian width: a coarse pass over the grid, then
     // every bin around the best coarse shift. The other widths are tried at the best shift.
-    let search_width = grid.gaussian_hz[grid.gaussian_hz.len() / 2];
+    let search_index = grid.gaussian_hz.len() / 2;
+    let search_width = grid.gaussian_hz[search_index];
     let raw = transformed(search_width);
     let coarse: Vec<isize> = (-(half_bins / step_bins)..=(half_bins / step_bins))
         .map(|k| k * step_bins)
@@ -158,8 +159,8 @@ pub(crate) fn grid_search(model: &Model<'_>, grid: &Grid) -> Start {
         }
     }
     let shift = best_shift.1;
-    for &gaussian in &grid.gaussian_hz {
-        if gaussian != search_width {
+    for (index, &gaussian) in grid.gaussian_hz.iter().enumerate() {
+        if index != search_index {
             let raw = transformed(gaussian);
             try_shift(shift, &raw, gaussian, &mut best);
         }
