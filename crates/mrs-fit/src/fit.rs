@@ -148,17 +148,17 @@ pub struct FitResult {
 }
 
 impl FitResult {
-    /// The entry with this name.
+    /// Returns the entry with this name.
     pub fn entry(&self, name: &str) -> Option<&EntryResult> {
         self.entries.iter().find(|e| e.name == name)
     }
 
-    /// The combination with this name.
+    /// Returns the combination with this name.
     pub fn combination(&self, name: &str) -> Option<&CombinationResult> {
         self.combinations.iter().find(|c| c.name == name)
     }
 
-    /// The concentration table as CSV: `name, amplitude, crlb_percent, ratio_to_reference,
+    /// Formats the concentration table as CSV: `name, amplitude, crlb_percent, ratio_to_reference,
     /// concentration_mmol_per_l`, one row per entry then per combination. Undefined values
     /// (no reference, no water reference, a CRLB percentage of a zero amplitude) are empty.
     pub fn to_csv(&self) -> String {
@@ -247,12 +247,12 @@ impl Fitter {
         })
     }
 
-    /// The settings.
+    /// Returns the settings.
     pub fn config(&self) -> &CheckedFitConfig {
         &self.config
     }
 
-    /// The basis set.
+    /// Returns the basis set.
     pub fn basis(&self) -> &BasisSet {
         &self.basis
     }
