@@ -202,25 +202,27 @@ fn draw(path: &Path, result: &FitResult, options: &PlotOptions, text: bool) -> D
             ))?;
         }
     }
-    chart.draw_series(LineSeries::new(
-        series(&spectra.residual, residual_offset),
-        RGBColor(120, 120, 120).stroke_width(1),
-    ))?;
-    chart.draw_series(LineSeries::new(
-        series(&spectra.data, 0.0),
-        BLACK.stroke_width(1),
-    ))?;
-    chart.draw_series(LineSeries::new(
-        series(&spectra.baseline, 0.0),
-        BLUE.stroke_width(2),
-    ))?;
-    chart
-        .draw_series(LineSeries::new(
-            series(&spectra.fit, 0.0),
-            RED.stroke_width(2),
-        ))?
-        .label("fit")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED));
+    let labelled = [
+        (
+            &spectra.residual,
+            residual_offset,
+            RGBColor(120, 120, 120),
+            1,
+            "residual (offset)",
+        ),
+        (&spectra.data, 0.0, BLACK, 1, "data"),
+        (&spectra.baseline, 0.0, BLUE, 2, "baseline"),
+        (&spectra.fit, 0.0, RED, 2, "fit"),
+    ];
+    for (values, offset, colour, width, label) in labelled {
+        chart
+            .draw_series(LineSeries::new(
+                series(values, offset),
+                colour.stroke_width(width),
+            ))?
+            .label(label)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour));
+    }
     if text {
         chart
             .configure_series_labels()
