@@ -1,0 +1,6 @@
+//! Integration tests of mrs-sim, compiled as one binary.
+
+mod fitting_challenge;
+mod invariants;
+mod library_data;
+mod resampling;
