@@ -220,7 +220,7 @@ impl DensityMatrix {
         })
     }
 
-    /// The matrix elements.
+    /// Matrix elements in the Zeeman product basis.
     pub fn matrix(&self) -> &DMatrix<Complex64> {
         &self.values
     }
@@ -269,8 +269,8 @@ impl DensityMatrix {
     /// Keeps only the elements of coherence order `order` (`M_row - M_column`), as an ideal
     /// pair of crusher gradients does for one coherence-transfer pathway.
     ///
-    /// The result follows one pathway and is not Hermitian; the physical state averaged over
-    /// the voxel is this matrix plus its conjugate transpose (the mirror pathway).
+    /// The result follows one pathway and is not Hermitian. The physical state averaged over
+    /// the voxel is this matrix plus its conjugate transpose, the mirror pathway.
     pub fn select_coherence(&mut self, order: i32) {
         let dimension = self.values.nrows();
         for column in 0..dimension {
@@ -343,7 +343,7 @@ mod tests {
     }
 
     #[test]
-    fn pulse_of_phase_x_tips_z_to_minus_y() {
+    fn x_pulse_gives_minus_i() {
         // exp(-i pi/2 Ix) Iz exp(+i pi/2 Ix) = -Iy, whose F+ signal is -i.
         let group = CoupledGroup::new(&[0.0], &[]);
         let mut rho = DensityMatrix::thermal(1);

@@ -19,10 +19,10 @@
 //! - **Spin systems** come from a TOML library ([`Library`]): chemical shifts in ppm, 1H-1H
 //!   couplings in Hz, sub-systems with relative amplitudes (glucose 36 % alpha, 64 % beta),
 //!   and passive heteronuclei (31P) in the weak-coupling limit. Couplings to 14N are left out
-//!   of the shipped data. Every equivalent proton is a spin of its own; protons without
-//!   couplings and with equal shift are merged into one singlet scaled by their number, and
-//!   each group of protons linked by couplings is simulated separately (exact, since
-//!   uncoupled groups commute).
+//!   of the shipped data. Every equivalent proton is a spin of its own. Protons without
+//!   couplings and with equal shift are merged into one singlet scaled by their number. Each
+//!   group of protons linked by couplings is simulated separately, which is exact because
+//!   uncoupled groups commute.
 //! - **Hamiltonian**: Zeeman offsets from the receiver frequency plus the full scalar
 //!   coupling `J I_i . I_j` (strong coupling included), diagonalised once per block of
 //!   constant total `Fz`. See the engine's module docs for the basis and sign conventions.
@@ -41,6 +41,8 @@
 mod engine;
 mod error;
 mod library;
+#[cfg(feature = "plot")]
+pub mod plot;
 mod resample;
 mod sequence;
 mod simulate;

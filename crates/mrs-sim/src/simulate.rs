@@ -128,7 +128,8 @@ pub fn simulate_metabolite(
     ))
 }
 
-/// The lines (amplitude and frequency at the start of acquisition) of one metabolite.
+/// Simulates one metabolite and returns its lines (amplitude and frequency at the start of
+/// acquisition).
 ///
 /// # Errors
 /// Invalid parameters or a coupled group larger than [`MAX_COUPLED_SPINS`].
@@ -196,36 +197,8 @@ fn system_lines(
             passive_j[i][k] += coupling;
         }
     }
-    // Uncoupled protons with equal shift and passive couplings form one scaled singlet, so
-    // a methyl or trimethylammonium group costs one 2x2 simulation.
-    // Protons merge only when shift and passive couplings are bit-for-bit equal, as the
-    // equivalent protons listed in a file are.
-    let mut singlets: Vec<(f64, Vec<f64>, f64)> = Vec::new();
-    let mut groups: Vec<Vec<usize>> = Vec::new();
-    for group in coupled_groups(system) {
-        if group.len() == 1 {
-            let i = group[0];
-            let (shift, js) = (system.shifts_ppm[i], &passive_j[i]);
-            let same = |(s, j, _): &&mut (f64, Vec<f64>, f64)| {
-                s.to_bits() == shift.to_bits()
-                    && j.iter()
-                        .map(|v| v.to_bits())
-                        .eq(js.iter().map(|v| v.to_bits()))
-            };
-            match singlets.iter_mut().find(same) {
-                Some(existing) => existing.2 += 1.0,
-                None => singlets.push((shift, js.clone(), 1.0)),
-            }
-        } else if group.len() > MAX_COUPLED_SPINS {
-            return Err(SimError::TooManySpins {
-                entry: name.to_string(),
-                n_spins: group.len(),
-                max: MAX_COUPLED_SPINS,
-            });
-        } else {
-            groups.push(group);
-        }
-    }
+    let (singlets, groups) = partition_protons(name, system, &passive_j)?;
+
     let n_states = 1usize << n_passive;
     let weight = system.amplitude / n_states as f64;
     for state in 0..n_states {
@@ -257,6 +230,48 @@ fn system_lines(
         }
     }
     Ok(())
+}
+
+/// An uncoupled proton type: shift in ppm, passive couplings in Hz, number of protons.
+type Singlet = (f64, Vec<f64>, f64);
+
+/// Splits the protons into singlets and groups linked by couplings.
+///
+/// Uncoupled protons with equal shift and passive couplings form one scaled singlet, so a
+/// methyl or trimethylammonium group costs one 2x2 simulation. They merge only when shift
+/// and passive couplings are bit-for-bit equal, as the equivalent protons of a file are.
+fn partition_protons(
+    name: &str,
+    system: &SpinSystem,
+    passive_j: &[Vec<f64>],
+) -> Result<(Vec<Singlet>, Vec<Vec<usize>>)> {
+    let mut singlets: Vec<Singlet> = Vec::new();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for group in coupled_groups(system) {
+        if group.len() == 1 {
+            let i = group[0];
+            let (shift, js) = (system.shifts_ppm[i], &passive_j[i]);
+            let same = |(s, j, _): &&mut Singlet| {
+                s.to_bits() == shift.to_bits()
+                    && j.iter()
+                        .map(|v| v.to_bits())
+                        .eq(js.iter().map(|v| v.to_bits()))
+            };
+            match singlets.iter_mut().find(same) {
+                Some(existing) => existing.2 += 1.0,
+                None => singlets.push((shift, js.clone(), 1.0)),
+            }
+        } else if group.len() > MAX_COUPLED_SPINS {
+            return Err(SimError::TooManySpins {
+                entry: name.to_string(),
+                n_spins: group.len(),
+                max: MAX_COUPLED_SPINS,
+            });
+        } else {
+            groups.push(group);
+        }
+    }
+    Ok((singlets, groups))
 }
 
 fn push_scaled(lines: &mut Vec<Line>, new_lines: Vec<Line>, factor: f64) {

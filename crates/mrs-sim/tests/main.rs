@@ -1,6 +1,7 @@
 //! Integration tests of mrs-sim, compiled as one binary.
 
 mod fitting_challenge;
+mod golden;
 mod invariants;
 mod library_data;
 mod resampling;
