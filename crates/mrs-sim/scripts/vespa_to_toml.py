@@ -101,8 +101,9 @@ BROAD = [
     ("Glycg", [(3.89, 1.0), (3.82, 1.0), (3.75, 1.0), (3.68, 1.0), (3.61, 1.0), (3.54, 1.0),
                (3.47, 1.0)], 0.07, "gaussian",
      "Glycogen as seven equal broad lines at 3.89-3.47 ppm, the model of LCModel's liver "
-     "basis (liver-1.inc, LCModel source, BSD-3). Areas sum to 1; the real glycogen spin "
-     "system (H1 at 5.38 ppm and H2-H6) is not simulated."),
+     "basis (liver-1.inc, LCModel source, BSD-3); positions not checked against that file "
+     "here. Each line has area 1 (one proton). The glycogen spin system itself is not "
+     "simulated."),
 ]
 
 SETS = {

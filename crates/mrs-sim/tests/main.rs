@@ -1,5 +1,6 @@
 //! Integration tests of mrs-sim, compiled as one binary.
 
+mod broad_lines;
 mod fitting_challenge;
 mod golden;
 mod invariants;
