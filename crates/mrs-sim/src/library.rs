@@ -235,7 +235,7 @@ impl Library {
     ///
     /// # Errors
     /// [`SimError::Parse`] for invalid TOML or missing fields, [`SimError::InvalidEntry`] for
-    /// out-of-range values, bad indices, duplicate names or sets naming unknown entries.
+    /// out-of-range values, bad indices or duplicate names.
     pub fn from_toml_str(text: &str, origin: &str) -> Result<Self> {
         let file: LibraryFile = toml::from_str(text).map_err(|e| SimError::Parse {
             origin: origin.to_string(),
@@ -371,16 +371,16 @@ impl Library {
                 return Err(duplicate(origin, &group.name));
             }
         }
+        // Set members may name entries of another file (a user set can mix built-in and own
+        // entries), so they are checked when a set is resolved, not here.
         for (set, members) in &self.sets {
-            for member in members {
-                if !seen.contains(member.as_str()) {
-                    return Err(SimError::InvalidEntry {
-                        origin: origin.to_string(),
-                        entry: set.clone(),
-                        field: "sets",
-                        detail: format!("member '{member}' is not defined in this file"),
-                    });
-                }
+            if members.iter().any(|m| m.trim().is_empty()) {
+                return Err(SimError::InvalidEntry {
+                    origin: origin.to_string(),
+                    entry: set.clone(),
+                    field: "sets",
+                    detail: "empty member name".to_string(),
+                });
             }
         }
         Ok(())
