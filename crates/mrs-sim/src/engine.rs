@@ -71,9 +71,11 @@ impl CoupledGroup {
                     diagonal += coupling * m(i) * m(j);
                     if (state >> i & 1) != (state >> j & 1) {
                         // Flip-flop term J/2 (I+_i I-_j + I-_i I+_j) links the swapped state.
+                        // The partner has the same number of beta spins, so it is in this block.
                         let partner = state ^ (1 << i) ^ (1 << j);
-                        let column = states.binary_search(&partner).unwrap_or(row);
-                        hamiltonian[(row, column)] += 0.5 * coupling;
+                        if let Ok(column) = states.binary_search(&partner) {
+                            hamiltonian[(row, column)] += 0.5 * coupling;
+                        }
                     }
                 }
                 hamiltonian[(row, row)] += diagonal;

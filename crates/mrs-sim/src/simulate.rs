@@ -140,12 +140,17 @@ pub fn metabolite_lines(
     parameters.validate()?;
     let span = tracing::debug_span!("simulate", name = %metabolite.name);
     let _guard = span.enter();
+    let started = std::time::Instant::now();
     let events = parameters.sequence.events();
     let mut lines = Vec::new();
     for system in &metabolite.systems {
         system_lines(&metabolite.name, system, parameters, &events, &mut lines)?;
     }
-    tracing::debug!(lines = lines.len(), "metabolite simulated");
+    tracing::debug!(
+        lines = lines.len(),
+        elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
+        "metabolite simulated"
+    );
     Ok(merge_lines(lines))
 }
 
