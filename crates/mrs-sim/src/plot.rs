@@ -21,7 +21,7 @@ pub struct PlotOptions {
 impl Default for PlotOptions {
     fn default() -> Self {
         PlotOptions {
-            ppm_range: (0.2, 4.4),
+            ppm_range: (0.2, 5.5),
             width_px: 1000,
             row_height_px: 60,
             font: None,
