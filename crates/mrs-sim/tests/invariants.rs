@@ -271,3 +271,24 @@ fn hard_pulse_of_180_inverts_all_orders() {
     assert!((with - without).norm() < ALGEBRA_TOLERANCE * 5.0);
     assert!(with.norm() > 1.0);
 }
+
+#[test]
+fn flip_angle_scales_signal_by_sine() {
+    let group = CoupledGroup::new(&[35.0], &[]);
+    for flip_deg in [10.0f64, 30.0, 60.0, 120.0] {
+        let events = [Event::Pulse {
+            flip_angle_rad: flip_deg.to_radians(),
+            phase_rad: 90f64.to_radians(),
+        }];
+        let total: Complex64 = run_events(&group, &events)
+            .iter()
+            .map(|l| l.amplitude)
+            .sum();
+        let expected = flip_deg.to_radians().sin();
+        assert!(
+            (total.re - expected).abs() < ALGEBRA_TOLERANCE,
+            "{flip_deg} degrees"
+        );
+        assert!(total.im.abs() < ALGEBRA_TOLERANCE, "{flip_deg} degrees");
+    }
+}
