@@ -58,7 +58,10 @@ impl Acquisition {
                 reason: "must be at most 1 s",
             });
         }
-        positive("spectrometer_frequency_mhz", self.spectrometer_frequency_mhz)?;
+        positive(
+            "spectrometer_frequency_mhz",
+            self.spectrometer_frequency_mhz,
+        )?;
         if self.spectrometer_frequency_mhz > MAX_SPECTROMETER_FREQUENCY_MHZ {
             return Err(CoreError::InvalidParameter {
                 name: "spectrometer_frequency_mhz",

@@ -238,12 +238,18 @@ impl MrsData {
             let size = view.shape()[i + 1];
             if position >= size {
                 return Err(CoreError::Shape {
-                    detail: format!("index {position} out of range for {} of size {size}", self.dims[i]),
+                    detail: format!(
+                        "index {position} out of range for {} of size {size}",
+                        self.dims[i]
+                    ),
                 });
             }
             view = view.index_axis_move(Axis(i + 1), position);
         }
-        Ok(Fid::from_parts(view.iter().copied().collect(), self.acquisition.clone()))
+        Ok(Fid::from_parts(
+            view.iter().copied().collect(),
+            self.acquisition.clone(),
+        ))
     }
 
     /// The single FID, when every non-time dimension has size 1.
@@ -274,10 +280,7 @@ impl MrsData {
         let axis = self.axis_of(tag).ok_or_else(|| CoreError::Shape {
             detail: format!("data has no {tag} dimension"),
         })?;
-        let samples = self
-            .samples
-            .mean_axis(Axis(axis))
-            .ok_or(CoreError::Empty)?;
+        let samples = self.samples.mean_axis(Axis(axis)).ok_or(CoreError::Empty)?;
         let mut dims = self.dims.clone();
         dims.remove(axis - 1);
         Ok(MrsData {
@@ -314,8 +317,8 @@ impl MrsData {
             }
             let tail = &mean_fid[tail_start..];
             let tail_mean = tail.iter().sum::<Complex64>() / tail.len() as f64;
-            let variance = tail.iter().map(|v| (v - tail_mean).norm_sqr()).sum::<f64>()
-                / tail.len() as f64;
+            let variance =
+                tail.iter().map(|v| (v - tail_mean).norm_sqr()).sum::<f64>() / tail.len() as f64;
             let variance = if variance > 0.0 { variance } else { 1.0 };
             weights.push(mean_fid[0].conj() / variance);
         }
@@ -325,11 +328,13 @@ impl MrsData {
                 *w /= total;
             }
         } else {
-            weights.iter_mut().for_each(|w| *w = Complex64::new(1.0 / n_coils as f64, 0.0));
+            weights
+                .iter_mut()
+                .for_each(|w| *w = Complex64::new(1.0 / n_coils as f64, 0.0));
         }
         let mut combined = self.samples.index_axis(Axis(axis), 0).to_owned() * weights[0];
         for (coil, weight) in weights.iter().enumerate().skip(1) {
-            combined = combined + &(self.samples.index_axis(Axis(axis), coil).to_owned() * *weight);
+            combined += &(self.samples.index_axis(Axis(axis), coil).to_owned() * *weight);
         }
         let mut dims = self.dims.clone();
         dims.remove(axis - 1);

@@ -30,8 +30,9 @@
 //! - **Time axis.** A FID is complex, sampled at `t_n = n * dwell_time_s` with the first point
 //!   at `t = 0`. Spectral width = `1 / dwell_time_s`.
 //! - **Sign.** A component `exp(+i 2 pi f t)` is a line at `+f` Hz. Formats that store the
-//!   complex conjugate (jMRUI text, some vendors) are conjugated on reading, so a line at
-//!   +100 Hz stays at +100 Hz whatever file it came from.
+//!   complex conjugate (LCModel `.RAW` and `.BASIS`, NIfTI-MRS from version 0.2 of the standard,
+//!   Siemens RDA and pre-XA DICOM) are conjugated on reading, so a line at +100 Hz stays at
+//!   +100 Hz whatever file it came from. jMRUI text is stored in this convention already.
 //! - **Transform.** `spectrum = fftshift(FFT(fid))` with the forward kernel `exp(-i 2 pi k n / N)`
 //!   and no scaling; the inverse divides by `N`. So Parseval reads
 //!   `sum |S_k|^2 = N sum |x_n|^2`. Index `N/2` (rounded down) is 0 Hz, and point `k` is at

@@ -90,10 +90,7 @@ impl Spectrum {
 
     /// Transforms back into the FID.
     pub fn to_fid(&self) -> Fid {
-        Fid::from_parts(
-            fft::spectrum_to_fid(&self.values),
-            self.acquisition.clone(),
-        )
+        Fid::from_parts(fft::spectrum_to_fid(&self.values), self.acquisition.clone())
     }
 
     /// Applies `phase(ppm) = phase0_rad + phase1_rad_per_ppm * (ppm - pivot_ppm)` to every point.

@@ -135,7 +135,11 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// Builds [`ErrorKind::InvalidField`].
-    pub fn invalid(field: impl Into<String>, value: impl fmt::Display, reason: impl Into<String>) -> Self {
+    pub fn invalid(
+        field: impl Into<String>,
+        value: impl fmt::Display,
+        reason: impl Into<String>,
+    ) -> Self {
         ErrorKind::InvalidField {
             field: field.into(),
             value: value.to_string(),

@@ -38,7 +38,11 @@ pub fn check_count(field: &str, value: u64, limit: u64) -> std::result::Result<u
 ///
 /// # Errors
 /// [`ErrorKind::Truncated`] naming `field`.
-pub fn check_available(field: &str, needed: u64, available: u64) -> std::result::Result<(), ErrorKind> {
+pub fn check_available(
+    field: &str,
+    needed: u64,
+    available: u64,
+) -> std::result::Result<(), ErrorKind> {
     if needed > available {
         return Err(ErrorKind::Truncated {
             field: field.to_string(),

@@ -1,0 +1,161 @@
+//! Broad-line components for lipids, macromolecules and glycogen, built as FIDs when the
+//! basis set lacks them.
+//!
+//! Each component is a group of Gaussian lines at fixed relative areas. The fit scales the
+//! group with one amplitude and broadens and shifts it like any basis entry. A component's FID
+//! starts at the sum of its relative areas, so amplitudes compare like proton counts.
+
+use mrs_core::{Acquisition, Complex64};
+use serde::{Deserialize, Serialize};
+use std::f64::consts::{LN_2, PI};
+
+/// One Gaussian line of a component.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BroadLine {
+    /// Centre in ppm.
+    pub ppm: f64,
+    /// Full width at half maximum in ppm.
+    pub fwhm_ppm: f64,
+    /// Area relative to the other lines of the component.
+    pub relative_area: f64,
+}
+
+/// A named group of Gaussian lines fitted with one amplitude.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BroadComponent {
+    /// Name used in reports, e.g. `"Lip13"`.
+    pub name: String,
+    /// The lines.
+    pub lines: Vec<BroadLine>,
+}
+
+impl BroadComponent {
+    /// Builds a component from `(ppm, fwhm_ppm, relative_area)` triples.
+    pub fn new(name: &str, lines: &[(f64, f64, f64)]) -> Self {
+        BroadComponent {
+            name: name.to_string(),
+            lines: lines
+                .iter()
+                .map(|&(ppm, fwhm_ppm, relative_area)| BroadLine {
+                    ppm,
+                    fwhm_ppm,
+                    relative_area,
+                })
+                .collect(),
+        }
+    }
+
+    /// Samples the component's FID on `n_points` of `acquisition`.
+    pub fn fid(&self, acquisition: &Acquisition, n_points: usize) -> Vec<Complex64> {
+        let dt = acquisition.dwell_time_s;
+        let mut fid = vec![Complex64::new(0.0, 0.0); n_points];
+        for line in &self.lines {
+            let offset_hz = acquisition.ppm_to_hz(line.ppm);
+            let fwhm_hz = line.fwhm_ppm * acquisition.hz_per_ppm();
+            for (n, value) in fid.iter_mut().enumerate() {
+                let t = n as f64 * dt;
+                let x = PI * fwhm_hz * t;
+                let envelope = line.relative_area * (-x * x / (4.0 * LN_2)).exp();
+                *value += Complex64::from_polar(envelope, 2.0 * PI * offset_hz * t);
+            }
+        }
+        fid
+    }
+}
+
+/// Intrinsic FWHM in ppm given to the liver lipid and glycogen lines. Inferred: the fit's
+/// global and per-entry broadening add the tissue linewidth on top.
+pub const LIVER_LINE_FWHM_PPM: f64 = 0.05;
+
+/// Liver components with LCModel's liver names, so results compare with LCModel output: the
+/// lipid lines Lip09, Lip13, Lip16, Lip21, Lip23, Lip28, Lip41, Lip43, Lip52 and Lip53 at 0.9,
+/// 1.3, 1.6, 2.1, 2.3, 2.8, 4.1, 4.3, 5.2 and 5.3 ppm (the digits of the name), and glycogen
+/// (`Glycg`) as seven equal lines at 3.89, 3.82, 3.75, 3.68, 3.61, 3.54 and 3.47 ppm. Each
+/// lipid line is a singlet of area 1 and FWHM [`LIVER_LINE_FWHM_PPM`].
+///
+/// NOTE: only LCModel's names and positions are reproduced; its own widths and relative
+/// areas for these lines are not, so amplitudes compare with LCModel's only as ratios.
+pub fn liver_components() -> Vec<BroadComponent> {
+    let width = LIVER_LINE_FWHM_PPM;
+    let lipids = [
+        ("Lip09", 0.9),
+        ("Lip13", 1.3),
+        ("Lip16", 1.6),
+        ("Lip21", 2.1),
+        ("Lip23", 2.3),
+        ("Lip28", 2.8),
+        ("Lip41", 4.1),
+        ("Lip43", 4.3),
+        ("Lip52", 5.2),
+        ("Lip53", 5.3),
+    ];
+    let mut components: Vec<BroadComponent> = lipids
+        .iter()
+        .map(|&(name, ppm)| BroadComponent::new(name, &[(ppm, width, 1.0)]))
+        .collect();
+    let glycogen: Vec<(f64, f64, f64)> = [3.89, 3.82, 3.75, 3.68, 3.61, 3.54, 3.47]
+        .iter()
+        .map(|&ppm| (ppm, width, 1.0 / 7.0))
+        .collect();
+    components.push(BroadComponent::new("Glycg", &glycogen));
+    components
+}
+
+/// Brain lipid and macromolecule components with the positions, FWHMs (ppm) and relative
+/// amplitudes of LCModel's default simulated lines (`CHSIMU` defaults in the LCModel 6.3
+/// source, BSD-3): Lip13a, Lip13b, Lip09, MM09, Lip20, MM20, MM12, MM14 and MM17.
+pub fn brain_lipid_mm_components() -> Vec<BroadComponent> {
+    vec![
+        BroadComponent::new("Lip13a", &[(1.28, 0.15, 2.0)]),
+        BroadComponent::new("Lip13b", &[(1.28, 0.089, 2.0)]),
+        BroadComponent::new("Lip09", &[(0.89, 0.14, 3.0)]),
+        BroadComponent::new("MM09", &[(0.91, 0.14, 3.0)]),
+        BroadComponent::new(
+            "Lip20",
+            &[(2.04, 0.15, 1.33), (2.25, 0.15, 0.67), (2.8, 0.2, 0.87)],
+        ),
+        BroadComponent::new(
+            "MM20",
+            &[
+                (2.08, 0.15, 1.33),
+                (2.25, 0.2, 0.33),
+                (1.95, 0.15, 0.33),
+                (3.0, 0.2, 0.4),
+            ],
+        ),
+        BroadComponent::new("MM12", &[(1.21, 0.15, 2.0)]),
+        BroadComponent::new("MM14", &[(1.43, 0.17, 2.0)]),
+        BroadComponent::new("MM17", &[(1.67, 0.15, 2.0)]),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn component_fid_starts_at_total_area() {
+        let acquisition = Acquisition::new(0.0005, 123.2).expect("valid acquisition");
+        let glycogen = liver_components()
+            .into_iter()
+            .find(|c| c.name == "Glycg")
+            .expect("glycogen present");
+        let fid = glycogen.fid(&acquisition, 64);
+        assert!((fid[0].re - 1.0).abs() < 1e-12);
+        assert!(fid[0].im.abs() < 1e-12);
+    }
+
+    #[test]
+    fn component_peaks_at_its_ppm() {
+        let acquisition = Acquisition::new(0.0005, 123.2).expect("valid acquisition");
+        let line = BroadComponent::new("X", &[(1.3, 0.05, 1.0)]);
+        let fid =
+            mrs_core::Fid::new(line.fid(&acquisition, 2048), acquisition).expect("finite FID");
+        let spectrum = fid.to_spectrum();
+        let peak = (0..spectrum.n_points())
+            .max_by(|&a, &b| spectrum.values()[a].re.total_cmp(&spectrum.values()[b].re))
+            .expect("non-empty");
+        // One point is 2000 Hz / 2048 = 0.98 Hz = 0.008 ppm at 123.2 MHz.
+        assert!((spectrum.ppm_axis()[peak] - 1.3).abs() < 0.008);
+    }
+}

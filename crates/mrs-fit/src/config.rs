@@ -1,0 +1,598 @@
+//! Fit settings with documented defaults, checked once before any fit runs.
+//!
+//! [`FitConfig`] is plain data (serde-friendly, every field public); [`FitConfig::check`] turns
+//! it into a [`CheckedFitConfig`], the only form the fitter accepts.
+
+use crate::components::{BroadComponent, BroadLine};
+use crate::error::{FitError, Result};
+use serde::{Deserialize, Serialize};
+use std::ops::Deref;
+
+/// Smooth baseline added to the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Baseline {
+    /// No baseline.
+    None,
+    /// Cubic B-spline with uniform knots, penalised on the second differences of its
+    /// coefficients as LCModel regularises its baseline.
+    Spline {
+        /// Knot spacing in ppm. LCModel's minimum knot spacing `DKNTMN` defaults to 0.15 ppm.
+        knot_spacing_ppm: f64,
+        /// Weight of the second-difference penalty. A value of 1 weighs a coefficient
+        /// curvature of one noise standard deviation like the misfit of one knot interval of
+        /// data points at one noise standard deviation each; 0 switches the penalty off.
+        smoothness: f64,
+    },
+    /// Polynomial in ppm of the given degree (no penalty).
+    Polynomial {
+        /// Highest power, 0 for a constant offset.
+        degree: usize,
+    },
+}
+
+impl Default for Baseline {
+    fn default() -> Self {
+        Baseline::Spline {
+            knot_spacing_ppm: 0.15,
+            smoothness: 1.0,
+        }
+    }
+}
+
+/// A soft constraint on the amplitudes: `numerator / denominator = ratio ± sd`, added to the
+/// least-squares problem as one extra residual row (a Gaussian prior).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AmplitudeRatioPrior {
+    /// Basis entry in the numerator, e.g. `"Lip41"`.
+    pub numerator: String,
+    /// Basis entry in the denominator, e.g. `"Lip43"`.
+    pub denominator: String,
+    /// Expected ratio.
+    pub ratio: f64,
+    /// Standard deviation of the ratio.
+    pub sd: f64,
+}
+
+/// Prior on one basis entry's own frequency shift and Lorentzian broadening, replacing the
+/// defaults for that entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LineshapePrior {
+    /// Basis entry name.
+    pub name: String,
+    /// Expected extra shift in ppm (added to the global shift).
+    pub shift_mean_ppm: f64,
+    /// Standard deviation of the extra shift in ppm.
+    pub shift_sd_ppm: f64,
+    /// Expected extra Lorentzian FWHM in Hz (added to the global Lorentzian width).
+    pub lorentzian_mean_hz: f64,
+    /// Standard deviation of the extra Lorentzian FWHM in Hz.
+    pub lorentzian_sd_hz: f64,
+}
+
+/// A named sum of amplitudes reported alongside the single entries, e.g. `tCr = Cr + PCr`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Combination {
+    /// Reported name.
+    pub name: String,
+    /// Basis entries summed; entries missing from the basis are left out, and the combination
+    /// is reported when at least two members are present.
+    pub members: Vec<String>,
+}
+
+impl Combination {
+    /// Builds a combination from string slices.
+    pub fn new(name: &str, members: &[&str]) -> Self {
+        Combination {
+            name: name.to_string(),
+            members: members.iter().map(|m| m.to_string()).collect(),
+        }
+    }
+}
+
+/// One tissue compartment of the voxel for water scaling.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tissue {
+    /// Name, e.g. `"GM"`.
+    pub name: String,
+    /// Volume fraction of the voxel, 0 to 1.
+    pub fraction: f64,
+    /// Water content in g/mL.
+    pub water_content_g_per_ml: f64,
+    /// T2 of water in this tissue, in seconds.
+    pub water_t2_s: f64,
+}
+
+/// Settings that turn amplitudes into concentrations with an unsuppressed water reference.
+///
+/// The concentration of entry `j` with amplitude `a_j` is
+/// `a_j * basis_concentration_mm * water_protons * W / (A_water * exp(-TE / metabolite_t2_s))`
+/// where `W = sum over tissues of fraction * content * 1e6 / 18.015 * exp(-TE / water_t2_s)`
+/// is the visible water concentration in mM and `A_water` the water signal at `t = 0`. This
+/// assumes that basis entry `j` at amplitude 1 is `basis_concentration_mm` of the compound, with
+/// each proton contributing 1 to the basis FID's first point (the LCModel convention).
+///
+/// The defaults are the recipe of the ISMRM 2016 MRS fitting challenge: 60 % grey matter
+/// (0.78 g/mL, water T2 110 ms), 40 % white matter (0.65 g/mL, 80 ms), metabolite T2 160 ms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WaterScaling {
+    /// Tissue compartments; their fractions sum to at most 1.
+    pub tissues: Vec<Tissue>,
+    /// T2 of the metabolites in seconds.
+    pub metabolite_t2_s: f64,
+    /// Protons per water molecule.
+    pub water_protons: f64,
+    /// Concentration in mM that amplitude 1 of a basis entry represents.
+    pub basis_concentration_mm: f64,
+    /// Echo time in seconds; `None` takes it from the data's acquisition.
+    pub echo_time_s: Option<f64>,
+}
+
+impl Default for WaterScaling {
+    fn default() -> Self {
+        WaterScaling {
+            tissues: vec![
+                Tissue {
+                    name: "GM".to_string(),
+                    fraction: 0.6,
+                    water_content_g_per_ml: 0.78,
+                    water_t2_s: 0.110,
+                },
+                Tissue {
+                    name: "WM".to_string(),
+                    fraction: 0.4,
+                    water_content_g_per_ml: 0.65,
+                    water_t2_s: 0.080,
+                },
+            ],
+            metabolite_t2_s: 0.160,
+            water_protons: 2.0,
+            basis_concentration_mm: 1.0,
+            echo_time_s: None,
+        }
+    }
+}
+
+/// Every setting of a fit. Start from [`FitConfig::default`] (brain) or [`FitConfig::liver`],
+/// change fields, then call [`FitConfig::check`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FitConfig {
+    /// Fitting window `[low, high]` in ppm. Default 0.2-4.2.
+    pub window_ppm: [f64; 2],
+    /// Baseline model. Default: cubic spline, 0.15 ppm knots, smoothness 1.
+    pub baseline: Baseline,
+    /// Fit the imaginary part of complex data as well as the real part. Default true. Data
+    /// given as real values only are always fitted on their real part.
+    pub fit_imaginary: bool,
+    /// Fit a first-order phase. Default true.
+    pub fit_phase1: bool,
+    /// Pivot of the first-order phase in ppm; `None` uses the window centre.
+    pub phase1_pivot_ppm: Option<f64>,
+    /// Prior SD of the first-order phase in degrees per ppm. Default 20.
+    pub phase1_sd_deg_per_ppm: f64,
+    /// Half-width of the starting-value grid over the global shift, in ppm. Default 0.2.
+    pub shift_search_ppm: f64,
+    /// Step of that grid in ppm. Default 0.02.
+    pub shift_search_step_ppm: f64,
+    /// Step of the starting-value grid over the zero-order phase, in degrees. Default 30.
+    pub phase_search_step_deg: f64,
+    /// Gaussian FWHMs in Hz tried by the starting-value grid. Default 4, 10 and 25 Hz.
+    pub gaussian_search_hz: Vec<f64>,
+    /// Starting global Lorentzian FWHM in Hz. Default 1.
+    pub initial_lorentzian_hz: f64,
+    /// Give each basis entry its own shift. Default true.
+    pub per_entry_shift: bool,
+    /// Bound on each entry's own shift, in ppm. Default 0.03.
+    pub entry_shift_bound_ppm: f64,
+    /// Prior SD of each entry's own shift, in ppm. Default 0.01.
+    pub entry_shift_sd_ppm: f64,
+    /// Give each basis entry its own extra Lorentzian broadening. Default true.
+    pub per_entry_lorentzian: bool,
+    /// Bound on each entry's extra Lorentzian FWHM, in Hz (either sign). Default 6.
+    pub entry_lorentzian_bound_hz: f64,
+    /// Prior SD of each entry's extra Lorentzian FWHM, in Hz. Default 2.
+    pub entry_lorentzian_sd_hz: f64,
+    /// Per-entry overrides of the shift and Lorentzian priors.
+    pub lineshape_priors: Vec<LineshapePrior>,
+    /// Soft constraints on amplitude ratios.
+    pub ratio_priors: Vec<AmplitudeRatioPrior>,
+    /// Broad-line components (lipids, macromolecules) added when the basis lacks an entry of
+    /// the same name.
+    pub extra_components: Vec<BroadComponent>,
+    /// Basis entries left out of the fit.
+    pub exclude: Vec<String>,
+    /// Entries whose summed amplitude is the denominator of the reported ratios. Default
+    /// `Cr` and `PCr`; entries missing from the basis are left out.
+    pub reference: Vec<String>,
+    /// Sums reported with their own CRLB.
+    pub combinations: Vec<Combination>,
+    /// Water-scaling settings, used when a water reference is given.
+    pub water: WaterScaling,
+    /// Maximum number of residual evaluations of the Levenberg-Marquardt solver, per
+    /// parameter plus one (the solver's `patience`). Default 100.
+    pub max_evaluations_per_parameter: usize,
+    /// Relative tolerance on the cost and on the parameters. Default 1e-7.
+    pub tolerance: f64,
+}
+
+impl Default for FitConfig {
+    fn default() -> Self {
+        FitConfig {
+            window_ppm: [0.2, 4.2],
+            baseline: Baseline::default(),
+            fit_imaginary: true,
+            fit_phase1: true,
+            phase1_pivot_ppm: None,
+            phase1_sd_deg_per_ppm: 20.0,
+            shift_search_ppm: 0.2,
+            shift_search_step_ppm: 0.02,
+            phase_search_step_deg: 30.0,
+            gaussian_search_hz: vec![4.0, 10.0, 25.0],
+            initial_lorentzian_hz: 1.0,
+            per_entry_shift: true,
+            entry_shift_bound_ppm: 0.03,
+            entry_shift_sd_ppm: 0.01,
+            per_entry_lorentzian: true,
+            entry_lorentzian_bound_hz: 6.0,
+            entry_lorentzian_sd_hz: 2.0,
+            lineshape_priors: Vec::new(),
+            ratio_priors: Vec::new(),
+            extra_components: Vec::new(),
+            exclude: Vec::new(),
+            reference: vec!["Cr".to_string(), "PCr".to_string()],
+            combinations: vec![
+                Combination::new("tNAA", &["NAA", "NAAG"]),
+                Combination::new("tCr", &["Cr", "PCr"]),
+                Combination::new("tCho", &["GPC", "PCh", "PCho"]),
+                Combination::new("Glx", &["Glu", "Gln"]),
+            ],
+            water: WaterScaling::default(),
+            max_evaluations_per_parameter: 100,
+            tolerance: 1e-7,
+        }
+    }
+}
+
+impl FitConfig {
+    /// Settings for liver spectra: LCModel's liver lipid lines and glycogen as broad
+    /// components ([`crate::components::liver_components`]), the `Lip41/Lip43 = 1 ± 0.02`
+    /// prior of LCModel's liver models, `Lip13` as the reference, LCModel's liver sums, and
+    /// wider Gaussian starting widths for the broad lines of liver.
+    pub fn liver() -> Self {
+        FitConfig {
+            extra_components: crate::components::liver_components(),
+            ratio_priors: vec![AmplitudeRatioPrior {
+                numerator: "Lip41".to_string(),
+                denominator: "Lip43".to_string(),
+                ratio: 1.0,
+                sd: 0.02,
+            }],
+            reference: vec!["Lip13".to_string()],
+            combinations: vec![
+                Combination::new("L09+L13+L16", &["Lip09", "Lip13", "Lip16"]),
+                Combination::new("Lip13+Lip16", &["Lip13", "Lip16"]),
+                Combination::new("L21+L23+L28", &["Lip21", "Lip23", "Lip28"]),
+                Combination::new("L52+L53", &["Lip52", "Lip53"]),
+            ],
+            gaussian_search_hz: vec![10.0, 25.0, 40.0],
+            ..FitConfig::default()
+        }
+    }
+
+    /// Validates every field.
+    ///
+    /// # Errors
+    /// [`FitError::InvalidConfig`] naming the first invalid field.
+    pub fn check(self) -> Result<CheckedFitConfig> {
+        let [low, high] = self.window_ppm;
+        finite("window_ppm", low)?;
+        finite("window_ppm", high)?;
+        if low >= high {
+            return Err(FitError::config(
+                "window_ppm",
+                format!("{low}-{high}"),
+                "the low edge must be below the high edge",
+            ));
+        }
+        match &self.baseline {
+            Baseline::None => {}
+            Baseline::Spline {
+                knot_spacing_ppm,
+                smoothness,
+            } => {
+                positive("baseline.knot_spacing_ppm", *knot_spacing_ppm)?;
+                non_negative("baseline.smoothness", *smoothness)?;
+            }
+            Baseline::Polynomial { degree } => {
+                if *degree > 10 {
+                    return Err(FitError::config(
+                        "baseline.degree",
+                        degree,
+                        "must be at most 10 (use a spline for flexible baselines)",
+                    ));
+                }
+            }
+        }
+        if let Some(pivot) = self.phase1_pivot_ppm {
+            finite("phase1_pivot_ppm", pivot)?;
+        }
+        positive("phase1_sd_deg_per_ppm", self.phase1_sd_deg_per_ppm)?;
+        non_negative("shift_search_ppm", self.shift_search_ppm)?;
+        positive("shift_search_step_ppm", self.shift_search_step_ppm)?;
+        positive("phase_search_step_deg", self.phase_search_step_deg)?;
+        if self.phase_search_step_deg > 360.0 {
+            return Err(FitError::config(
+                "phase_search_step_deg",
+                self.phase_search_step_deg,
+                "must be at most 360",
+            ));
+        }
+        if self.gaussian_search_hz.is_empty() {
+            return Err(FitError::config(
+                "gaussian_search_hz",
+                "[]",
+                "needs at least one width",
+            ));
+        }
+        for &width in &self.gaussian_search_hz {
+            non_negative("gaussian_search_hz", width)?;
+        }
+        finite("initial_lorentzian_hz", self.initial_lorentzian_hz)?;
+        positive("entry_shift_bound_ppm", self.entry_shift_bound_ppm)?;
+        positive("entry_shift_sd_ppm", self.entry_shift_sd_ppm)?;
+        positive("entry_lorentzian_bound_hz", self.entry_lorentzian_bound_hz)?;
+        positive("entry_lorentzian_sd_hz", self.entry_lorentzian_sd_hz)?;
+        for prior in &self.lineshape_priors {
+            finite("lineshape_priors.shift_mean_ppm", prior.shift_mean_ppm)?;
+            positive("lineshape_priors.shift_sd_ppm", prior.shift_sd_ppm)?;
+            finite(
+                "lineshape_priors.lorentzian_mean_hz",
+                prior.lorentzian_mean_hz,
+            )?;
+            positive("lineshape_priors.lorentzian_sd_hz", prior.lorentzian_sd_hz)?;
+            if prior.shift_mean_ppm.abs() >= self.entry_shift_bound_ppm {
+                return Err(FitError::config(
+                    "lineshape_priors.shift_mean_ppm",
+                    prior.shift_mean_ppm,
+                    "must lie inside entry_shift_bound_ppm",
+                ));
+            }
+            if prior.lorentzian_mean_hz.abs() >= self.entry_lorentzian_bound_hz {
+                return Err(FitError::config(
+                    "lineshape_priors.lorentzian_mean_hz",
+                    prior.lorentzian_mean_hz,
+                    "must lie inside entry_lorentzian_bound_hz",
+                ));
+            }
+        }
+        for prior in &self.ratio_priors {
+            positive("ratio_priors.ratio", prior.ratio)?;
+            positive("ratio_priors.sd", prior.sd)?;
+            if prior.numerator == prior.denominator {
+                return Err(FitError::config(
+                    "ratio_priors",
+                    &prior.numerator,
+                    "numerator and denominator must differ",
+                ));
+            }
+        }
+        for component in &self.extra_components {
+            check_component(component)?;
+        }
+        self.water.check()?;
+        if self.max_evaluations_per_parameter == 0 {
+            return Err(FitError::config(
+                "max_evaluations_per_parameter",
+                0,
+                "must be at least 1",
+            ));
+        }
+        positive("tolerance", self.tolerance)?;
+        if self.tolerance >= 1.0 {
+            return Err(FitError::config(
+                "tolerance",
+                self.tolerance,
+                "must be below 1",
+            ));
+        }
+        Ok(CheckedFitConfig(self))
+    }
+}
+
+impl WaterScaling {
+    fn check(&self) -> Result<()> {
+        let mut total = 0.0;
+        for tissue in &self.tissues {
+            non_negative("water.tissues.fraction", tissue.fraction)?;
+            positive(
+                "water.tissues.water_content_g_per_ml",
+                tissue.water_content_g_per_ml,
+            )?;
+            if tissue.water_content_g_per_ml > 1.1 {
+                return Err(FitError::config(
+                    "water.tissues.water_content_g_per_ml",
+                    tissue.water_content_g_per_ml,
+                    "must be at most 1.1 g/mL",
+                ));
+            }
+            positive("water.tissues.water_t2_s", tissue.water_t2_s)?;
+            total += tissue.fraction;
+        }
+        if !(total > 0.0 && total <= 1.0 + 1e-9) {
+            return Err(FitError::config(
+                "water.tissues.fraction",
+                total,
+                "the fractions must sum to more than 0 and at most 1",
+            ));
+        }
+        positive("water.metabolite_t2_s", self.metabolite_t2_s)?;
+        positive("water.water_protons", self.water_protons)?;
+        positive("water.basis_concentration_mm", self.basis_concentration_mm)?;
+        if let Some(te) = self.echo_time_s {
+            non_negative("water.echo_time_s", te)?;
+        }
+        Ok(())
+    }
+}
+
+fn check_component(component: &BroadComponent) -> Result<()> {
+    if component.name.trim().is_empty() {
+        return Err(FitError::config(
+            "extra_components.name",
+            "''",
+            "must not be empty",
+        ));
+    }
+    if component.lines.is_empty() {
+        return Err(FitError::config(
+            "extra_components.lines",
+            &component.name,
+            "needs at least one line",
+        ));
+    }
+    for BroadLine {
+        ppm,
+        fwhm_ppm,
+        relative_area,
+    } in &component.lines
+    {
+        finite("extra_components.lines.ppm", *ppm)?;
+        positive("extra_components.lines.fwhm_ppm", *fwhm_ppm)?;
+        positive("extra_components.lines.relative_area", *relative_area)?;
+    }
+    Ok(())
+}
+
+/// A [`FitConfig`] whose every field has been validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedFitConfig(FitConfig);
+
+impl CheckedFitConfig {
+    /// The validated settings.
+    pub fn config(&self) -> &FitConfig {
+        &self.0
+    }
+}
+
+impl Deref for CheckedFitConfig {
+    type Target = FitConfig;
+
+    fn deref(&self) -> &FitConfig {
+        &self.0
+    }
+}
+
+fn finite(name: &'static str, value: f64) -> Result<()> {
+    if value.is_finite() {
+        Ok(())
+    } else {
+        Err(FitError::config(name, value, "must be finite"))
+    }
+}
+
+fn positive(name: &'static str, value: f64) -> Result<()> {
+    if value.is_finite() && value > 0.0 {
+        Ok(())
+    } else {
+        Err(FitError::config(name, value, "must be finite and positive"))
+    }
+}
+
+fn non_negative(name: &'static str, value: f64) -> Result<()> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(())
+    } else {
+        Err(FitError::config(
+            name,
+            value,
+            "must be finite and non-negative",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_config_is_valid() {
+        assert!(FitConfig::default().check().is_ok());
+        assert!(FitConfig::liver().check().is_ok());
+    }
+
+    #[test]
+    fn reversed_window_is_rejected() {
+        let config = FitConfig {
+            window_ppm: [4.2, 0.2],
+            ..FitConfig::default()
+        };
+        assert!(matches!(
+            config.check(),
+            Err(FitError::InvalidConfig {
+                name: "window_ppm",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn negative_knot_spacing_is_rejected() {
+        let config = FitConfig {
+            baseline: Baseline::Spline {
+                knot_spacing_ppm: -0.1,
+                smoothness: 1.0,
+            },
+            ..FitConfig::default()
+        };
+        assert!(matches!(
+            config.check(),
+            Err(FitError::InvalidConfig {
+                name: "baseline.knot_spacing_ppm",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn tissue_fractions_above_one_are_rejected() {
+        let mut config = FitConfig::default();
+        config.water.tissues[0].fraction = 0.9;
+        assert!(matches!(
+            config.check(),
+            Err(FitError::InvalidConfig {
+                name: "water.tissues.fraction",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn zero_ratio_sd_is_rejected() {
+        let mut config = FitConfig::liver();
+        config.ratio_priors[0].sd = 0.0;
+        assert!(matches!(
+            config.check(),
+            Err(FitError::InvalidConfig {
+                name: "ratio_priors.sd",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn nan_phase_step_is_rejected() {
+        let config = FitConfig {
+            phase_search_step_deg: f64::NAN,
+            ..FitConfig::default()
+        };
+        assert!(matches!(
+            config.check(),
+            Err(FitError::InvalidConfig {
+                name: "phase_search_step_deg",
+                ..
+            })
+        ));
+    }
+}
