@@ -5,13 +5,14 @@
 //!     --frequency-mhz 123.2 --points 2048 --dwell-s 0.00025 --metabolites liver --out DIR
 //! ```
 //!
-//! Writes `DIR/basis.png` (real spectra, stacked, 3 Hz Lorentzian for display) and
-//! `DIR/basis.json` (the unbroadened basis). LCModel `.BASIS` and NIfTI-MRS output follow
-//! once mrs-io has writers for them.
+//! Writes `DIR/basis.png` (real spectra, stacked, 3 Hz Lorentzian for display), and the
+//! unbroadened basis as `DIR/basis.json` and LCModel `DIR/basis.BASIS`. NIfTI-MRS output is
+//! missing because mrs-io's NIfTI writer takes `MrsData`, not a `BasisSet`.
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 use mrs_core::Acquisition;
+use mrs_io::lcmodel::basis::BasisWriteOptions;
 use mrs_sim::plot::{plot_basis_png, PlotOptions};
 use mrs_sim::{broaden_for_display, simulate_basis, Library, Sequence, SimulationParameters};
 use std::path::PathBuf;
@@ -92,11 +93,13 @@ fn run(args: Args) -> Result<()> {
     let basis = simulate_basis(&library, &names, &parameters)?;
     tracing::info!(entries = basis.len(), "basis simulated");
 
-    // Outputs: JSON of the unbroadened basis, PNG of the broadened spectra.
+    // Outputs: JSON and LCModel .BASIS of the unbroadened basis, PNG of the broadened spectra.
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     let json_path = args.out.join("basis.json");
     mrs_io::atomic::write_bytes_atomic(&json_path, &serde_json::to_vec_pretty(&basis)?)?;
+    let lcmodel_path = args.out.join("basis.BASIS");
+    mrs_io::lcmodel::basis::write(&lcmodel_path, &basis, &BasisWriteOptions::default())?;
     let font = match std::fs::read(&args.font) {
         Ok(bytes) => Some(&*Box::leak(bytes.into_boxed_slice())),
         Err(error) => {
@@ -110,6 +113,11 @@ fn run(args: Args) -> Result<()> {
     };
     let png_path = args.out.join("basis.png");
     plot_basis_png(&broaden_for_display(&basis, 3.0)?, &png_path, &options)?;
-    println!("wrote {} and {}", json_path.display(), png_path.display());
+    println!(
+        "wrote {}, {} and {}",
+        json_path.display(),
+        lcmodel_path.display(),
+        png_path.display()
+    );
     Ok(())
 }

@@ -98,12 +98,17 @@ pub fn simulate_basis<S: AsRef<str> + Sync>(
     acquisition.echo_time_s = Some(parameters.sequence.echo_time_s());
     let mut basis = BasisSet::new(acquisition)?;
     let info = parameters.sequence.info();
+    let timings: Vec<String> = info
+        .timings_s
+        .iter()
+        .map(|(name, value)| format!("{name} = {value}"))
+        .collect();
     basis.description = format!(
-        "mrs-sim {}: density-matrix simulation with ideal pulses, {} {:?}, unbroadened \
-         metabolites; spin systems from Govindaraju et al. 2000/2015 (VeSPA export)",
+        "mrs-sim {}: {} ({}), ideal pulses, unbroadened metabolites, Govindaraju 2000/2015 \
+         spin systems",
         env!("CARGO_PKG_VERSION"),
         info.name,
-        info.timings_s
+        timings.join(", ")
     );
     basis.sequence = Some(info);
     for (name, fid) in fids {

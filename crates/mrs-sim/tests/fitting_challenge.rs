@@ -1,12 +1,13 @@
 //! Comparison with the ISMRM 2016 fitting-challenge basis: ideal-pulse PRESS, TE1 11 ms,
 //! TE2 19 ms, 123.2 MHz, 4000 Hz, 2048 points (`tests/data/fitting-challenge/basis`).
 //!
-//! The per-metabolite `.RAW` files are read with a minimal local parser: a `$NMID ... $END`
-//! namelist, then two floats (real, imaginary) per value. They store the complex conjugate of
-//! the mrs-core convention (the Cr singlet lands at 3.02 ppm only after conjugation) and
-//! contain a 0.1-amplitude reference line at 0 ppm, outside the compared window.
+//! The per-metabolite `.RAW` files are read with `mrs_io::lcmodel::raw`, which conjugates them
+//! into the mrs-core convention. They carry no `$SEQPAR`, so frequency and dwell time are given
+//! as read options. They contain a 0.1-amplitude reference line at 0 ppm, outside the compared
+//! window.
 
 use mrs_core::{fft, Acquisition};
+use mrs_io::ReadOptions;
 use mrs_sim::{simulate_basis, Library, Sequence, SimulationParameters};
 use num_complex::Complex64;
 use std::f64::consts::PI;
@@ -43,24 +44,19 @@ const SHARED: [(&str, &str); 19] = [
     ("sIns", "sIns"),
 ];
 
-/// Reads a per-metabolite `.RAW` file and conjugates it into the mrs-core convention.
+/// Reads a per-metabolite `.RAW` file in the mrs-core convention.
 fn read_raw(name: &str) -> Vec<Complex64> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/data/fitting-challenge/basis")
         .join(format!("{name}.RAW"));
-    let text = std::fs::read_to_string(&path).expect("challenge basis file present");
-    let (_, data) = text
-        .split_once("$END")
-        .expect("namelist terminated by $END");
-    let values: Vec<f64> = data
-        .split_whitespace()
-        .map(|v| v.parse().expect("float"))
-        .collect();
-    assert_eq!(values.len(), 2 * N_POINTS, "{name}: point count");
-    values
-        .chunks_exact(2)
-        .map(|pair| Complex64::new(pair[0], -pair[1]))
-        .collect()
+    let options = ReadOptions {
+        spectrometer_frequency_mhz: Some(FREQUENCY_MHZ),
+        dwell_time_s: Some(DWELL_TIME_S),
+        ..ReadOptions::default()
+    };
+    let raw = mrs_io::lcmodel::raw::read(&path, &options).expect("challenge basis file");
+    assert_eq!(raw.n_points(), N_POINTS, "{name}: point count");
+    raw.fid_samples()
 }
 
 /// Broadens by a Lorentzian and a Gaussian (FWHM in Hz) and shifts by `shift_hz`.

@@ -4,5 +4,6 @@ mod broad_lines;
 mod fitting_challenge;
 mod golden;
 mod invariants;
+mod lcmodel_output;
 mod library_data;
 mod resampling;
