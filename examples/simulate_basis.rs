@@ -16,6 +16,7 @@ use mrs_io::lcmodel::basis::BasisWriteOptions;
 use mrs_sim::plot::{plot_basis_png, PlotOptions};
 use mrs_sim::{broaden_for_display, simulate_basis, Library, Sequence, SimulationParameters};
 use std::path::PathBuf;
+use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
 #[command(about = "Simulate an MRS basis set with ideal pulses")]
@@ -60,7 +61,9 @@ struct Args {
 
 fn main() {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .init();
     if let Err(error) = run(Args::parse()) {
         eprintln!("error: {error:#}");
@@ -100,13 +103,13 @@ fn run(args: Args) -> Result<()> {
     mrs_io::atomic::write_bytes_atomic(&json_path, &serde_json::to_vec_pretty(&basis)?)?;
     let lcmodel_path = args.out.join("basis.BASIS");
     mrs_io::lcmodel::basis::write(&lcmodel_path, &basis, &BasisWriteOptions::default())?;
-    let font = match std::fs::read(&args.font) {
-        Ok(bytes) => Some(&*Box::leak(bytes.into_boxed_slice())),
-        Err(error) => {
-            tracing::warn!(path = %args.font.display(), %error, "no font; plot without labels");
-            None
-        }
-    };
+    // plotters keeps a registered font for the whole program, so the bytes are leaked.
+    let font = std::fs::read(&args.font)
+        .ok()
+        .map(|b| &*Box::leak(b.into_boxed_slice()));
+    if font.is_none() {
+        tracing::warn!(path = %args.font.display(), "cannot read the font; plot has no labels");
+    }
     let options = PlotOptions {
         font,
         ..PlotOptions::default()

@@ -181,12 +181,14 @@ fn press_basis_matches_fitting_challenge() {
     assert!(failures.is_empty(), "{failures:?}");
 }
 
-/// Metabolites below 0.99, with the floor this test holds them to.
+/// Metabolites below 0.99, with the lower floor that applies to them.
 ///
 /// For these, mrs-sim agrees with an independent brute-force density-matrix simulation
-/// (`scripts/reference_press.py`, golden test `golden_press`) to 1e-11, and swapping TE1 and
-/// TE2 does not explain the difference, so the challenge basis must have used other shifts or
-/// couplings than the VeSPA (Govindaraju 2000/2015) values; its files do not record them.
+/// (`scripts/reference_press.py`, checked in the `golden` tests to 1e-9, measured differences
+/// below 1e-11), and swapping TE1 and TE2 does not explain the difference. So the challenge
+/// basis must have used other shifts or couplings than the VeSPA (Govindaraju 2000/2015)
+/// values, and its files do not record them.
+///
 /// Measured: Asp 0.943 (our beta multiplets at 2.59 and 3.87 ppm sit where the challenge has
 /// 2.67 and 3.91 ppm lines), GSH 0.914 (our glycine CH2 singlet at 3.77 ppm is about twice as
 /// tall relative to the rest), Gln 0.953 and Glu 0.988 (strongly coupled 2.0-2.5 ppm
