@@ -29,8 +29,24 @@ where
         write(&mut writer)?;
         writer.flush().map_err(os_error)?;
     }
+    set_output_permissions(temp.as_file(), path).map_err(os_error)?;
     temp.as_file().sync_all().map_err(os_error)?;
     temp.persist(path).map_err(|e| os_error(e.error))?;
+    Ok(())
+}
+
+/// Gives the temporary file the permissions a plainly created file would have: those of the
+/// file it replaces, else read-write for the owner and read-only for others (0644). Temporary
+/// files start as 0600, which would otherwise carry over to the output.
+#[cfg(unix)]
+fn set_output_permissions(file: &std::fs::File, target: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(target).map_or(0o644, |m| m.permissions().mode() & 0o7777);
+    file.set_permissions(std::fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn set_output_permissions(_file: &std::fs::File, _target: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
@@ -62,5 +78,19 @@ mod tests {
         assert_eq!(std::fs::read(&path).expect("read back"), b"old");
         let leftovers = std::fs::read_dir(dir.path()).expect("list").count();
         assert_eq!(leftovers, 1, "temporary file must be removed");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn new_file_is_world_readable() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("out.txt");
+        write_bytes_atomic(&path, b"data").expect("write");
+        let mode = std::fs::metadata(&path)
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o644);
     }
 }
