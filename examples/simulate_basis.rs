@@ -6,8 +6,8 @@
 //! ```
 //!
 //! Writes `DIR/basis.png` (real spectra, stacked, 3 Hz Lorentzian for display), and the
-//! unbroadened basis as `DIR/basis.json` and LCModel `DIR/basis.BASIS`. NIfTI-MRS output is
-//! missing because mrs-io's NIfTI writer takes `MrsData`, not a `BasisSet`.
+//! unbroadened basis as `DIR/basis.json`, LCModel `DIR/basis.BASIS` and NIfTI-MRS
+//! `DIR/basis.nii.gz` (entries along `DIM_USER_0`, names in `dim_5_header`).
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
@@ -96,13 +96,16 @@ fn run(args: Args) -> Result<()> {
     let basis = simulate_basis(&library, &names, &parameters)?;
     tracing::info!(entries = basis.len(), "basis simulated");
 
-    // Outputs: JSON and LCModel .BASIS of the unbroadened basis, PNG of the broadened spectra.
+    // Outputs: JSON, LCModel .BASIS and NIfTI-MRS of the unbroadened basis, PNG of the broadened
+    // spectra.
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     let json_path = args.out.join("basis.json");
     mrs_io::atomic::write_bytes_atomic(&json_path, &serde_json::to_vec_pretty(&basis)?)?;
     let lcmodel_path = args.out.join("basis.BASIS");
     mrs_io::lcmodel::basis::write(&lcmodel_path, &basis, &BasisWriteOptions::default())?;
+    let nifti_path = args.out.join("basis.nii.gz");
+    mrs_io::nifti::write_basis(&nifti_path, &basis, &mrs_io::nifti::WriteOptions::default())?;
     // plotters keeps a registered font for the whole program, so the bytes are leaked.
     let font = std::fs::read(&args.font)
         .ok()
@@ -117,9 +120,10 @@ fn run(args: Args) -> Result<()> {
     let png_path = args.out.join("basis.png");
     plot_basis_png(&broaden_for_display(&basis, 3.0)?, &png_path, &options)?;
     println!(
-        "wrote {}, {} and {}",
+        "wrote {}, {}, {} and {}",
         json_path.display(),
         lcmodel_path.display(),
+        nifti_path.display(),
         png_path.display()
     );
     Ok(())

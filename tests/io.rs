@@ -271,3 +271,66 @@ fn raw_without_values_names_missing_fields() {
     assert!(message.contains("HZPPPM"), "{message}");
     assert!(message.contains("dataset1.RAW"), "{message}");
 }
+
+#[test]
+fn basis_set_round_trips_through_nifti() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Contents::Basis(original) =
+        read_any(&data_path("lcmodel-test/3t.basis"), &ReadOptions::default())
+            .expect("readable basis")
+            .contents
+    else {
+        panic!("3t.basis is not read as a basis set");
+    };
+    for name in ["basis.nii", "basis.nii.gz"] {
+        let path = dir.path().join(name);
+        let options = mrskit::io::nifti::WriteOptions {
+            datatype: mrskit::io::nifti::ComplexType::Complex128,
+            ..Default::default()
+        };
+        mrskit::io::nifti::write_basis(&path, &original, &options).expect("writable");
+        let loaded = read_any(&path, &ReadOptions::default()).expect("readable");
+        let Contents::Basis(back) = loaded.contents else {
+            panic!("{name} is not read back as a basis set");
+        };
+        assert_eq!(back.names(), original.names(), "{name}");
+        assert_eq!(back.n_points(), original.n_points(), "{name}");
+        for (a, b) in original.entries().iter().zip(back.entries()) {
+            // complex128 storage keeps every bit.
+            assert_eq!(a.fid, b.fid, "{name}: entry {}", a.name);
+        }
+        assert!(back
+            .acquisition
+            .check_compatible(&original.acquisition)
+            .is_ok());
+    }
+}
+
+#[test]
+fn basis_nifti_passes_validator() {
+    let Some(python) = std::env::var_os("MRSKIT_PYTHON") else {
+        eprintln!("skipped basis validation: MRSKIT_PYTHON is not set (see scripts/setup.sh)");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Contents::Basis(basis) =
+        read_any(&data_path("lcmodel-test/3t.basis"), &ReadOptions::default())
+            .expect("readable basis")
+            .contents
+    else {
+        panic!("3t.basis is not read as a basis set");
+    };
+    let path = dir.path().join("basis.nii.gz");
+    mrskit::io::nifti::write_basis(&path, &basis, &Default::default()).expect("writable");
+    let script = "import sys\nfrom nifti_mrs.nifti_mrs import NIFTI_MRS\nfrom nifti_mrs import validator\nvalidator.validate_nifti_mrs(NIFTI_MRS(sys.argv[1]))\n";
+    let result = std::process::Command::new(python)
+        .args(["-c", script])
+        .arg(&path)
+        .output()
+        .expect("python starts");
+    assert!(
+        result.status.success(),
+        "validator rejected the basis file:\n{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+}

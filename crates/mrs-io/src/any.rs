@@ -233,7 +233,8 @@ fn preview(head: &[u8]) -> String {
 
 /// Reads any supported file and converts it into the [`mrs_core`] conventions.
 ///
-/// An LCModel `.RAW` without its frequency or dwell time takes them from `options`, or else
+/// A NIfTI-MRS file whose `dim_5_header` lists basis entry names reads as a basis set (see
+/// [`nifti::write_basis`]). An LCModel `.RAW` without its frequency or dwell time takes them from `options`, or else
 /// from an LCModel control file in the same folder whose `FILRAW` names it.
 ///
 /// # Errors
@@ -241,7 +242,18 @@ fn preview(head: &[u8]) -> String {
 pub fn read_any(path: &Path, options: &ReadOptions) -> Result<Loaded> {
     let format = detect(path)?;
     let contents = match format {
-        Format::NiftiMrs => Contents::Signal(nifti::read(path, options)?.to_mrs_data()?),
+        Format::NiftiMrs => {
+            let file = nifti::read(path, options)?;
+            let lists_basis_names = file
+                .metadata()
+                .and_then(|m| m.get("dim_5_header"))
+                .is_some_and(|h| h.get(nifti::BASIS_NAMES_KEY).is_some());
+            if lists_basis_names {
+                Contents::Basis(nifti::read_basis(path, options)?)
+            } else {
+                Contents::Signal(file.to_mrs_data()?)
+            }
+        }
         Format::LcmodelRaw => {
             let options = with_control_file_values(path, options);
             Contents::Signal(lcmodel::raw::read(path, &options)?.to_mrs_data()?)

@@ -34,7 +34,10 @@
 //! - Writers keep `qform`/`sform`, `pixdim`, `descrip` and the extensions; the other NIfTI fields
 //!   (`cal_max`, slice timing, `aux_file`, ...) are written as zero.
 
+mod basis;
 mod header;
+
+pub use basis::{read_basis, write_basis, BASIS_DIM_INFO, BASIS_NAMES_KEY};
 
 pub use header::{
     Affine, ByteOrder, ComplexType, Extension, NiftiHeader, NiftiVersion, MAX_EXTENSION_BYTES,
