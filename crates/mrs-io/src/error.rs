@@ -13,7 +13,7 @@ pub type Result<T> = std::result::Result<T, IoError>;
 pub struct IoError {
     /// The file being read or written.
     pub path: PathBuf,
-    /// What went wrong.
+    /// The kind of failure.
     pub kind: ErrorKind,
 }
 
@@ -27,7 +27,7 @@ impl IoError {
     }
 }
 
-/// What is wrong with a file.
+/// The kind of problem found in a file.
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -44,12 +44,12 @@ pub enum ErrorKind {
         /// Bytes present.
         found: u64,
     },
-    /// The file holds more data than its header announces.
+    /// The file contains more data than its header announces.
     #[error("wrong size of {field}: expected {expected}, found {found}")]
     WrongSize {
         /// The part being checked.
         field: String,
-        /// Expected count (bytes, points or values, as the field says).
+        /// Expected count (bytes, points or values, as the field name states).
         expected: u64,
         /// Count present.
         found: u64,
@@ -59,7 +59,7 @@ pub enum ErrorKind {
     MissingField {
         /// Field name as spelled in the format.
         field: String,
-        /// How the caller can supply it, if they can.
+        /// A hint on how the caller can supply the value, when possible.
         hint: Option<String>,
     },
     /// A header field has a value that cannot be used.
@@ -69,7 +69,7 @@ pub enum ErrorKind {
         field: String,
         /// The value as found.
         value: String,
-        /// Why it is rejected.
+        /// The reason the value is rejected.
         reason: String,
     },
     /// A header size is beyond what any real MRS file holds, so nothing is allocated for it.
@@ -97,7 +97,7 @@ pub enum ErrorKind {
     Parse {
         /// 1-based line number (0 for binary formats).
         line: usize,
-        /// What was expected and what was found.
+        /// The expected and the found content.
         detail: String,
     },
     /// The content does not match the format the reader expects.
@@ -105,13 +105,13 @@ pub enum ErrorKind {
     WrongFormat {
         /// The format the reader handles.
         expected: &'static str,
-        /// What the content looks like instead.
+        /// A description of the actual content.
         detail: String,
     },
     /// The content matches no supported format.
     #[error("unrecognised file format: {detail}")]
     UnknownFormat {
-        /// What the first bytes look like.
+        /// A description of the first bytes.
         detail: String,
     },
     /// A valid file using a feature this crate does not handle.
@@ -126,7 +126,7 @@ pub enum ErrorKind {
     /// An error from a dependency parsing a container (DICOM, JSON, gzip).
     #[error("{context}: {source}")]
     Container {
-        /// What was being decoded.
+        /// The container being decoded.
         context: &'static str,
         /// The underlying error.
         source: Box<dyn std::error::Error + Send + Sync>,
