@@ -58,7 +58,7 @@ const MAX_ENERGY_OUTSIDE_BAND: f64 = 0.01;
 /// interpolant, with every component at `f` Hz of the source moved to
 /// `(f / MHz_src + ref_src - ref_target) * MHz_target` Hz. Samples later than the source
 /// acquisition time (scaled by the frequency ratio) are zero, so nothing is extrapolated,
-/// and a bandwidth wider than the source's holds no signal outside the source's range. Because
+/// and a bandwidth wider than the source's contains no signal outside the source's range. Because
 /// couplings do not scale with the field, a change of frequency is exact in ppm for singlets
 /// only; for coupled spins it approximates a new simulation.
 ///

@@ -30,10 +30,10 @@ pub const FORMAT_VERSION: u32 = 1;
 /// Name of the manifest file inside a dataset folder.
 pub const MANIFEST_FILE: &str = "manifest.json";
 
-/// Most spectra in one shard (bounds the memory of one shard).
+/// Maximum number of spectra in one shard, which bounds the memory one shard needs.
 pub const MAX_SHARD_SIZE: usize = 1 << 20;
 
-/// Which spectra to write and how to split them.
+/// The spectra to write and their split into shards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DatasetConfig {
     /// Seed of the dataset; spectrum `i` depends only on `(seed, i)`.
@@ -121,7 +121,7 @@ impl Shard {
         self.group.len()
     }
 
-    /// Whether the shard holds no spectra.
+    /// Whether the shard contains no spectra.
     pub fn is_empty(&self) -> bool {
         self.group.is_empty()
     }

@@ -6,7 +6,7 @@ use thiserror::Error;
 /// Result alias for this crate.
 pub type Result<T> = std::result::Result<T, SynthError>;
 
-/// Why a prior, a synthesis set-up or a dataset was rejected.
+/// The reason a prior, a synthesis set-up or a dataset was rejected.
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum SynthError {
@@ -19,7 +19,7 @@ pub enum SynthError {
         field: String,
         /// The rejected value, formatted.
         value: String,
-        /// What the valid range is.
+        /// The valid range.
         reason: String,
     },
     /// A prior file that is not valid TOML or misses a field.
@@ -45,7 +45,7 @@ pub enum SynthError {
         field: String,
         /// The rejected value, formatted.
         value: String,
-        /// What the valid range is.
+        /// The valid range.
         reason: String,
     },
     /// A table of per-patient estimates cannot give a distribution.
@@ -53,7 +53,7 @@ pub enum SynthError {
     InvalidEstimates {
         /// Target or nuisance column.
         target: String,
-        /// What is wrong.
+        /// The problem found.
         reason: String,
     },
     /// A dataset file on disk is inconsistent with its manifest or malformed.
@@ -61,7 +61,7 @@ pub enum SynthError {
     InvalidDataset {
         /// The file.
         path: PathBuf,
-        /// What is wrong.
+        /// The problem found.
         reason: String,
     },
     /// Reading or writing a file failed.

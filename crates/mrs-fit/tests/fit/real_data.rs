@@ -66,7 +66,7 @@ fn challenge_options() -> ReadOptions {
     }
 }
 
-/// The challenge's water-scaling test spectrum holds 10 mM creatine.
+/// The challenge's water-scaling test spectrum contains 10 mM creatine.
 ///
 /// The fitted amplitude must be 10 mM times the metabolite T2 attenuation `exp(-30/160)`
 /// in basis units (the spectrum is noiseless, so within 0.5 %). The concentration from the

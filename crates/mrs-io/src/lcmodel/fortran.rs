@@ -371,14 +371,14 @@ fn check_size(n: usize) -> Result<(), String> {
     }
 }
 
-/// Why a block of numbers could not be read.
+/// The reason a block of numbers could not be read.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DataError {
     /// A line that does not read under the format.
     Parse {
         /// Byte offset of the line.
         offset: usize,
-        /// What is wrong.
+        /// The problem found.
         detail: String,
     },
     /// The block ends before the expected number of values.

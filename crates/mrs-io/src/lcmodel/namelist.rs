@@ -176,7 +176,7 @@ impl Namelist {
 pub struct NamelistError {
     /// Byte offset where the problem was found.
     pub offset: usize,
-    /// What was expected and what was found.
+    /// The expected and the found text.
     pub detail: String,
 }
 
