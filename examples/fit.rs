@@ -12,8 +12,9 @@
 
 use anyhow::{bail, Context};
 use clap::Parser;
-use mrs_fit::{FitConfig, Fitter, PpmSpectrum};
-use mrs_io::{atomic::write_bytes_atomic, read_any, Contents, ReadOptions};
+use mrs_fit::files::{read_basis, read_fit_input, read_water_reference, write_fit_outputs};
+use mrs_fit::{FitConfig, Fitter};
+use mrs_io::ReadOptions;
 use std::path::{Path, PathBuf};
 
 /// Fit MR spectra with a linear combination of basis spectra.
@@ -70,77 +71,43 @@ fn run(args: Args) -> anyhow::Result<()> {
         echo_time_s: args.te_ms.map(|ms| ms / 1000.0),
         ..ReadOptions::default()
     };
-    // Read the basis (its own header is complete) and build the fitter from checked settings.
-    let Contents::Basis(basis) = read_any(&args.basis, &ReadOptions::default())?.contents else {
-        bail!("{} is not a basis set", args.basis.display());
+    let [low, high] = args.window_ppm[..] else {
+        bail!("--window-ppm takes two values, low,high");
     };
+    if args.h2o.is_some() && args.data.len() > 1 {
+        bail!("--h2o applies to a single --data file");
+    }
     let mut config = if args.liver {
         FitConfig::liver()
     } else {
         FitConfig::default()
     };
-    let [low, high] = args.window_ppm[..] else {
-        bail!("--window-ppm takes two values, low,high");
-    };
     config.window_ppm = [low, high];
-    let fitter = Fitter::new(basis, config.check()?)?;
-    if args.h2o.is_some() && args.data.len() > 1 {
-        bail!("--h2o applies to a single --data file");
-    }
-    // Fit the time-domain files in parallel with a progress bar; .COORD spectra on their own.
-    let loaded = args
+    let fitter = Fitter::new(read_basis(&args.basis)?, config.check()?)?;
+    let water = args
+        .h2o
+        .as_deref()
+        .map(|h2o| read_water_reference(h2o, &options))
+        .transpose()?;
+    let inputs = args
         .data
         .iter()
-        .map(|path| Ok(read_any(path, &options)?.contents))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let fids = loaded
-        .iter()
-        .filter_map(|contents| match contents {
-            Contents::Signal(data) => Some(data.to_fid()),
-            _ => None,
-        })
+        .map(|path| read_fit_input(path, &options))
         .collect::<Result<Vec<_>, _>>()?;
-    let bar = indicatif::ProgressBar::new(fids.len() as u64);
-    let mut batch = fitter
-        .fit_batch(&fids, |done, _| bar.set_position(done as u64))
-        .into_iter();
+    let bar = indicatif::ProgressBar::new(inputs.len() as u64);
+    let results = fitter.fit_inputs(&inputs, |done, _| bar.set_position(done as u64));
     bar.finish_and_clear();
-    for (path, contents) in args.data.iter().zip(&loaded) {
-        let result = match contents {
-            Contents::Signal(_) => batch.next().context("one result per signal")?,
-            Contents::Coord(coord) => {
-                let mhz = coord
-                    .spectrometer_frequency_mhz()
-                    .context("COORD lacks hzpppm")?;
-                let data = coord.data.as_deref().context("COORD lacks phased data")?;
-                fitter.fit_ppm_spectrum(&PpmSpectrum::from_real(coord.ppm.clone(), data, mhz))
-            }
-            _ => bail!("{} is a basis set, not data", path.display()),
-        };
+    for (path, result) in args.data.iter().zip(results) {
         let mut result = result.with_context(|| format!("fitting {}", path.display()))?;
-        if let Some(h2o) = &args.h2o {
-            let Contents::Signal(water) = read_any(h2o, &options)?.contents else {
-                bail!("{} contains no time-domain signal", h2o.display());
-            };
-            fitter.apply_water_reference(&mut result, &water.to_fid()?)?;
+        if let Some(water) = &water {
+            fitter.apply_water_reference(&mut result, water)?;
         }
         let folder = if args.data.len() == 1 {
             args.out.clone()
         } else {
             args.out.join(stem(path))
         };
-        std::fs::create_dir_all(&folder)
-            .with_context(|| format!("creating {}", folder.display()))?;
-        // Write the table, the full result and the figure, each atomically.
-        write_bytes_atomic(
-            &folder.join("concentrations.csv"),
-            result.to_csv().as_bytes(),
-        )?;
-        write_bytes_atomic(
-            &folder.join("fit.json"),
-            serde_json::to_string_pretty(&result)?.as_bytes(),
-        )?;
-        mrs_fit::plot::write_png(&folder.join("fit.png"), &result, &Default::default())?;
+        write_fit_outputs(&folder, &result)?;
         eprintln!(
             "{}: {} -> {}",
             path.display(),

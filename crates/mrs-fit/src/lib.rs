@@ -47,6 +47,8 @@ mod baseline;
 pub mod components;
 mod config;
 mod error;
+#[cfg(feature = "files")]
+pub mod files;
 mod fit;
 mod model;
 mod nnls;
