@@ -67,27 +67,29 @@ impl BroadComponent {
 /// global and per-entry broadening add the tissue linewidth on top.
 pub const LIVER_LINE_FWHM_PPM: f64 = 0.05;
 
-/// Liver components with LCModel's liver names, so results compare with LCModel output: the
-/// lipid lines Lip09, Lip13, Lip16, Lip21, Lip23, Lip28, Lip41, Lip43, Lip52 and Lip53 at 0.9,
-/// 1.3, 1.6, 2.1, 2.3, 2.8, 4.1, 4.3, 5.2 and 5.3 ppm (the digits of the name), and glycogen
-/// (`Glycg`) as seven equal lines at 3.89, 3.82, 3.75, 3.68, 3.61, 3.54 and 3.47 ppm. Each
-/// lipid line is a singlet of area 1 and FWHM [`LIVER_LINE_FWHM_PPM`].
+/// Liver components with LCModel's liver names, so results compare with LCModel output. The
+/// lipid lines Lip09, Lip13, Lip16, Lip21, Lip23, Lip28, Lip41, Lip43, Lip52 and Lip53 lie at
+/// 0.87, 1.28, 1.58, 2.02, 2.23, 2.75, 4.07, 4.27, 5.21 and 5.31 ppm. Glycogen (`Glycg`) is
+/// seven equal lines at 3.89, 3.82, 3.75, 3.68, 3.61, 3.54 and 3.47 ppm. The lipid positions
+/// are those of LCModel 6.3's liver models (`liver-1.inc`, BSD-3: the `liver-9` lines, with
+/// Lip41 and Lip43 where `liver-8` and `liver-11` put them). Each lipid line is a singlet of
+/// area 1 and FWHM [`LIVER_LINE_FWHM_PPM`].
 ///
 /// NOTE: only LCModel's names and positions are reproduced; its own widths and relative
 /// areas for these lines are not, so amplitudes compare with LCModel's only as ratios.
 pub fn liver_components() -> Vec<BroadComponent> {
     let width = LIVER_LINE_FWHM_PPM;
     let lipids = [
-        ("Lip09", 0.9),
-        ("Lip13", 1.3),
-        ("Lip16", 1.6),
-        ("Lip21", 2.1),
-        ("Lip23", 2.3),
-        ("Lip28", 2.8),
-        ("Lip41", 4.1),
-        ("Lip43", 4.3),
-        ("Lip52", 5.2),
-        ("Lip53", 5.3),
+        ("Lip09", 0.87),
+        ("Lip13", 1.28),
+        ("Lip16", 1.58),
+        ("Lip21", 2.02),
+        ("Lip23", 2.23),
+        ("Lip28", 2.75),
+        ("Lip41", 4.07),
+        ("Lip43", 4.27),
+        ("Lip52", 5.21),
+        ("Lip53", 5.31),
     ];
     let mut components: Vec<BroadComponent> = lipids
         .iter()

@@ -255,6 +255,11 @@ impl Default for FitConfig {
     }
 }
 
+/// Baseline knot spacing of [`FitConfig::liver`] in ppm. LCModel 6.3's `liver-8` and
+/// `liver-11` models set the minimum knot spacing `DKNTMN(1)` to 1 ppm, so the baseline cannot
+/// take up broad lipid shoulders such as Lip16 beside Lip13.
+pub const LIVER_BASELINE_KNOT_SPACING_PPM: f64 = 1.0;
+
 impl FitConfig {
     /// Settings for liver spectra: LCModel's liver lipid lines and glycogen as broad
     /// components ([`crate::components::liver_components`]), the `Lip41/Lip43 = 1 ± 0.02`
@@ -277,6 +282,10 @@ impl FitConfig {
                 Combination::new("L52+L53", &["Lip52", "Lip53"]),
             ],
             gaussian_search_hz: vec![10.0, 25.0, 40.0],
+            baseline: Baseline::Spline {
+                knot_spacing_ppm: LIVER_BASELINE_KNOT_SPACING_PPM,
+                smoothness: 1.0,
+            },
             ..FitConfig::default()
         }
     }

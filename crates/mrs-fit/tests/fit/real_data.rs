@@ -225,6 +225,8 @@ fn lcmodel_test_spectrum_fits() {
 
 /// The liver spectrum of an LCModel `.COORD` file (phased real data on a ppm axis) with the
 /// liver lipid model; LCModel 6.3 (`sptype='liver-11'`) reported Lip-ratios to compare with.
+/// Measured: Lip16/Lip13 0.052 (32 %SD) against LCModel's 0.092 (15 %SD), and the
+/// L09+L13+L16 sum 1.146 against 1.144.
 #[test]
 fn liver_coord_lipid_ratios() {
     let file = coord::read(&data_path("liver/liver.COORD")).expect("readable COORD");
@@ -313,6 +315,23 @@ fn liver_coord_lipid_ratios() {
     assert!(
         (ours - theirs).abs() < 0.1,
         "L09+L13+L16 / Lip13: ours {ours}, LCModel {theirs}"
+    );
+    // Lip16 beside the much larger Lip13 must not collapse to zero (it did with a 0.15 ppm
+    // baseline knot spacing, which let the baseline take the 1.58 ppm shoulder). Its ratio
+    // must lie within 3 combined SDs of LCModel's: our CRLB and LCModel's %SD, both taken
+    // as relative SDs of the ratio.
+    let lip16 = result.entry("Lip16").expect("Lip16 fitted");
+    let ours = lip16.ratio_to_reference.expect("Lip16 ratio");
+    let lcmodel_lip16 = file.concentration("Lip16").expect("Lip16 row");
+    let theirs = lcmodel_lip16.concentration / lcmodel_lip13;
+    let combined_sd =
+        (ours * lip16.crlb_percent / 100.0).hypot(theirs * lcmodel_lip16.sd_percent / 100.0);
+    assert!(ours > 0.0, "Lip16 / Lip13 collapsed to {ours}");
+    assert!(
+        (ours - theirs).abs() < 3.0 * combined_sd,
+        "Lip16 / Lip13: ours {ours} ({} %SD), LCModel {theirs} ({} %SD)",
+        lip16.crlb_percent,
+        lcmodel_lip16.sd_percent
     );
     let fwhm = file.misc.fwhm_ppm.expect("FWHM in the COORD");
     assert!(
