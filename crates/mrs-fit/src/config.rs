@@ -263,8 +263,9 @@ pub const LIVER_BASELINE_KNOT_SPACING_PPM: f64 = 1.0;
 impl FitConfig {
     /// Settings for liver spectra: LCModel's liver lipid lines and glycogen as broad
     /// components ([`crate::components::liver_components`]), the `Lip41/Lip43 = 1 ± 0.02`
-    /// prior of LCModel's liver models, `Lip13` as the reference, LCModel's liver sums, and
-    /// wider Gaussian starting widths for the broad lines of liver.
+    /// prior of LCModel's liver models, `Lip13` as the reference, LCModel's liver sums, a
+    /// stiff baseline ([`LIVER_BASELINE_KNOT_SPACING_PPM`]), and wider Gaussian starting widths
+    /// for the broad lines of liver.
     pub fn liver() -> Self {
         FitConfig {
             extra_components: crate::components::liver_components(),

@@ -25,6 +25,9 @@
 //! # Ok(()) }
 //! ```
 //!
+//! With the `files` feature, the `files` module reads data, water references and basis sets with
+//! `mrs-io` and writes a fit's table, JSON result and figure atomically.
+//!
 //! # Conventions
 //!
 //! - Spectra follow `mrs-core`: `fftshift(FFT(fid))` unnormalised; ppm increases with the
@@ -60,7 +63,7 @@ mod search;
 
 pub use config::{
     AmplitudeRatioPrior, Baseline, CheckedFitConfig, Combination, FitConfig, LineshapePrior,
-    Tissue, WaterScaling,
+    Tissue, WaterScaling, LIVER_BASELINE_KNOT_SPACING_PPM,
 };
 pub use error::{FitError, Result};
 pub use fit::{CombinationResult, EntryResult, FitReport, FitResult, FitSpectra, Fitter};
