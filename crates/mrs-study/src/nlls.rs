@@ -91,11 +91,12 @@ pub fn liver_fitter(basis: BasisSet, model: LiverModel) -> Result<Fitter> {
 ///
 /// # Errors
 /// [`StudyError::MissingTarget`] when the fit has no entry of a target's name, for example
-/// an entry dropped because its signal lies outside the window. `what` labels the error.
+/// an entry dropped because its signal lies outside the window. `label` names the spectrum
+/// in the error.
 pub fn target_estimates(
     result: &FitResult,
     targets: &[String],
-    what: &str,
+    label: &str,
 ) -> Result<TargetEstimates> {
     let mut estimates = TargetEstimates {
         contents: Vec::with_capacity(targets.len()),
@@ -106,7 +107,7 @@ pub fn target_estimates(
         let entry = result
             .entry(target)
             .ok_or_else(|| StudyError::MissingTarget {
-                what: what.to_string(),
+                what: label.to_string(),
                 target: target.clone(),
                 available: result
                     .entries

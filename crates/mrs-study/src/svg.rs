@@ -525,7 +525,7 @@ mod tests {
 
     #[test]
     fn ticks_are_round_and_inside() {
-        // Span 0.94 over 5 ticks asks for steps of 0.188, rounded up to 0.2.
+        // Span 0.94 over 5 ticks needs steps of 0.188, rounded up to 0.2.
         let values = ticks(0.03, 0.97, 5);
         assert_eq!(values.len(), 4);
         assert!((values[0] - 0.2).abs() < 1e-12);

@@ -7,7 +7,7 @@ use mrs_study::cohort::{
 use mrs_study::StudyError;
 use std::path::Path;
 
-/// A folder with empty stand-in files `a.RAW` ... `f.RAW` and `w.H2O`: the loader checks
+/// Creates a folder with empty stand-in files `a.RAW` ... `f.RAW` and `w.H2O`: the loader checks
 /// only that files exist.
 fn folder_with_files() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -243,3 +243,49 @@ fn chain_runs_end_to_end() {
     assert_eq!(html.matches("<svg").count(), 5);
     assert_eq!(html.matches("</svg>").count(), 5);
 }
+
+#[test]
+fn water_reference_adds_concentrations() {
+    // A 3 T PRESS TE 30 spectrum of the ISMRM 2016 fitting challenge with its water
+    // reference; its .RAW files need the frequency and dwell time from cohort.toml.
+    let source = crate::support::workspace_root().join("tests/data/fitting-challenge/datasets");
+    let dir = tempfile::tempdir().expect("temp dir");
+    for name in ["dataset1.RAW", "dataset1.H2O"] {
+        std::fs::copy(source.join(name), dir.path().join(name)).expect("copy challenge file");
+    }
+    let mut csv = String::from("patient_id,file,group,role,water_file\n");
+    for (id, group) in [
+        ("a", "HBV-LC"),
+        ("b", "HBV-LC"),
+        ("c", "HBV-LC-HCC"),
+        ("d", "HBV-LC-HCC"),
+    ] {
+        csv.push_str(&format!("{id},dataset1.RAW,{group},prior,dataset1.H2O\n"));
+    }
+    std::fs::write(dir.path().join("cohort.csv"), csv).expect("write csv");
+    std::fs::write(
+        dir.path().join("cohort.toml"),
+        "spectrometer_frequency_mhz = 123.2\ndwell_time_s = 0.00025\necho_time_ms = 30\n",
+    )
+    .expect("write toml");
+    let cohort = Cohort::load(dir.path()).expect("cohort");
+    let truth = CohortTruth::read(&bundled_cohort().join(TRUTH_FILE)).expect("truth");
+    let basis = liver_basis(&truth.config).expect("basis");
+    let fitter = liver_fitter(basis, LiverModel::SynthesisMatched).expect("fitter");
+    let patient = cohort.patient("a").expect("patient a");
+    let fits = fit_patients(&fitter, &cohort, &[patient], &truth.targets, |_, _| {})
+        .expect("fit with water reference");
+    let concentrations = fits[0]
+        .concentrations_mmol_per_l
+        .as_ref()
+        .expect("water scaling applied");
+    assert_eq!(concentrations.len(), 20);
+    let cr = truth.targets.iter().position(|t| t == "Cr").expect("Cr");
+    let cr_mmol_per_l = concentrations[cr].expect("Cr concentration");
+    // The challenge spectra hold brain-like creatine (several mmol/L); this basis is not
+    // meant for brain, so only the order of magnitude is checked.
+    assert!(
+        (0.5..50.0).contains(&cr_mmol_per_l),
+        "Cr {cr_mmol_per_l} mmol/L"
+    );
+}

@@ -13,7 +13,7 @@ fn generator() -> Prior {
     Prior::read(&bundled_cohort().join("generator.toml")).expect("read generator.toml")
 }
 
-/// The bundled truth states the settings it was generated with.
+/// Reads the bundled truth, which states the settings it was generated with.
 fn bundled_truth() -> CohortTruth {
     CohortTruth::read(&bundled_cohort().join(TRUTH_FILE)).expect("read truth.json")
 }
