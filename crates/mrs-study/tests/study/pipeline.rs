@@ -53,7 +53,7 @@ fn chain_runs_end_to_end() {
     assert_eq!(derived.groups.len(), 2);
     assert_eq!(derived.groups[0].name, "HBV-LC");
     // The dominant lipid line is fitted well enough that the derived mean lies near the mean
-    // of the generating contents of the same ten patients.
+    // of the generating contents of the same ten patients (measured: 282.6 against 284.1).
     let lip13 = targets.iter().position(|t| t == "Lip13").expect("Lip13");
     let true_mean: f64 = truth
         .patients
@@ -92,15 +92,15 @@ fn chain_runs_end_to_end() {
     };
     let nlls_errors = errors_per_target(&targets, &benchmark.contents(), &benchmark.truth, &config)
         .expect("NLLS errors");
-    // Measured: median absolute error 15.7 % on Lip13, the dominant line, at the derived
-    // prior's SNR. Small contents drawn near 0 make the mean far larger (27 %).
+    // Measured: median absolute error 9.5 % (mean 11.9 %) on Lip13, the dominant line, at
+    // the derived prior's SNR. Metabolites fare far worse under the lipid lines.
     let lip13_median = nlls_errors[lip13]
         .report
         .absolute_percent_error
         .as_ref()
         .expect("percent errors")
         .median;
-    assert!(lip13_median < 25.0, "Lip13 median error {lip13_median} %");
+    assert!(lip13_median < 20.0, "Lip13 median error {lip13_median} %");
 
     // A second, naive method: every spectrum gets the derived prior's mean contents.
     let prior_means: Vec<f64> = targets
