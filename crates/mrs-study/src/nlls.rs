@@ -258,20 +258,25 @@ pub fn derive_prior(
             ),
         ));
     }
+    let templates = Group::ALL
+        .map(|group| {
+            template
+                .groups
+                .iter()
+                .find(|g| g.name == group.name())
+                .map(|g| &g.spectral)
+                .ok_or_else(|| {
+                    StudyError::input(
+                        "prior template",
+                        format!("has no group named {}", group.name()),
+                    )
+                })
+        })
+        .into_iter()
+        .collect::<Result<Vec<_>>>()?;
     let mut groups = Vec::with_capacity(Group::ALL.len());
     let mut counts = Vec::with_capacity(Group::ALL.len());
-    for group in Group::ALL {
-        let spectral = template
-            .groups
-            .iter()
-            .find(|g| g.name == group.name())
-            .map(|g| &g.spectral)
-            .ok_or_else(|| {
-                StudyError::input(
-                    "prior template",
-                    format!("has no group named {}", group.name()),
-                )
-            })?;
+    for (group, spectral) in Group::ALL.into_iter().zip(templates) {
         let members: Vec<&PatientFit> = fits
             .iter()
             .filter(|f| f.role == Role::Prior && f.group == Some(group))

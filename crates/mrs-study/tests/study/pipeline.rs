@@ -289,3 +289,62 @@ fn water_reference_adds_concentrations() {
         "Cr {cr_mmol_per_l} mmol/L"
     );
 }
+
+#[test]
+fn derive_prior_rejects_bad_template() {
+    let template = Prior::read(&template_prior()).expect("template prior");
+    let targets = template.targets.clone();
+
+    let mut one_group = template.clone();
+    one_group.groups.retain(|g| g.name == "HBV-LC");
+    let error = derive_prior(&[], &targets, &one_group, &DeriveOptions::default())
+        .expect_err("template without HBV-LC-HCC");
+    assert!(
+        matches!(error, mrs_study::StudyError::InvalidInput { .. }),
+        "{error}"
+    );
+
+    let error = derive_prior(&[], &targets[1..], &template, &DeriveOptions::default())
+        .expect_err("other targets");
+    assert!(
+        matches!(error, mrs_study::StudyError::InvalidInput { .. }),
+        "{error}"
+    );
+
+    // No fits: derive_group needs two patients per group.
+    let error =
+        derive_prior(&[], &targets, &template, &DeriveOptions::default()).expect_err("no fits");
+    assert!(matches!(error, mrs_study::StudyError::Synth(_)), "{error}");
+}
+
+#[test]
+fn benchmark_rejects_empty_range() {
+    let truth = CohortTruth::read(&bundled_cohort().join(TRUTH_FILE)).expect("truth");
+    let basis = liver_basis(&truth.config).expect("basis");
+    let template = Prior::read(&template_prior()).expect("template prior");
+    let synth = Synthesizer::new(&basis, &template, &Representation::default()).expect("synth");
+    let fitter = liver_fitter(basis, LiverModel::SynthesisMatched).expect("fitter");
+    let error = nlls_benchmark(&fitter, &synth, 1, 5..5, |_, _| {}).expect_err("empty range");
+    assert!(
+        matches!(error, mrs_study::StudyError::InvalidInput { .. }),
+        "{error}"
+    );
+}
+
+#[test]
+fn errors_reject_ragged_rows() {
+    let targets = vec!["Cr".to_string(), "Cho".to_string()];
+    let config = ErrorConfig::default();
+    let short_row = errors_per_target(&targets, &[vec![1.0]], &[vec![1.0, 2.0]], &config)
+        .expect_err("one estimate for two targets");
+    assert!(
+        matches!(short_row, mrs_study::StudyError::InvalidInput { .. }),
+        "{short_row}"
+    );
+    let unequal =
+        errors_per_target(&targets, &[vec![1.0, 2.0]], &[], &config).expect_err("no truth rows");
+    assert!(
+        matches!(unequal, mrs_study::StudyError::InvalidInput { .. }),
+        "{unequal}"
+    );
+}
