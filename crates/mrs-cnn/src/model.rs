@@ -499,6 +499,37 @@ impl Model {
         })
     }
 
+    /// CSV of predictions, one row per spectrum: `name`, then `OUTPUT,OUTPUT_sd` per output
+    /// (contents, or the positive group's probability), then for a cCNN `predicted_group` at a
+    /// probability of 0.5. Names with commas or quotes are quoted.
+    pub fn to_csv(&self, names: &[String], predictions: &Predictions) -> String {
+        let mut out = String::from("name");
+        for output in &predictions.outputs {
+            out.push_str(&format!(",{},{}_sd", csv_field(output), csv_field(output)));
+        }
+        if self.meta.task == Task::Classify {
+            out.push_str(",predicted_group");
+        }
+        out.push('\n');
+        for (i, name) in names.iter().enumerate().take(predictions.mean.nrows()) {
+            out.push_str(&csv_field(name));
+            for k in 0..predictions.outputs.len() {
+                out.push_str(&format!(
+                    ",{},{}",
+                    predictions.mean[[i, k]],
+                    predictions.sd[[i, k]]
+                ));
+            }
+            if self.meta.task == Task::Classify {
+                let positive = predictions.mean[[i, 0]] >= 0.5;
+                out.push(',');
+                out.push_str(&csv_field(&self.meta.classes[usize::from(positive)]));
+            }
+            out.push('\n');
+        }
+        out
+    }
+
     /// Converts raw network outputs `[batch, outputs]` into contents or probabilities.
     fn to_output_units(&self, raw: &Tensor, scale: &[f64]) -> Result<Vec<f64>> {
         let raw = raw
@@ -534,6 +565,15 @@ pub(crate) fn scale_column(dataset: &Dataset, folder: &Path) -> Result<usize> {
             path: PathBuf::from(folder),
             reason: "the manifest lists no representation_scale nuisance value".into(),
         })
+}
+
+/// A CSV field, quoted when it holds a comma, quote or line break.
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
 }
 
 /// One-line description of a representation for messages.
