@@ -5,7 +5,8 @@
 //! - [`core`] (`mrs-core`): signal types and the conventions every crate shares (FFT sign and
 //!   scaling, ppm axis, reference shift, units);
 //! - [`io`] (`mrs-io`): readers and writers for NIfTI-MRS, LCModel, jMRUI, Siemens and Philips
-//!   files, with content-based format detection.
+//!   files, with content-based format detection;
+//! - `cnn` (`mrs-cnn`, with the `cnn` feature, which links libtorch): the qCNN and cCNN.
 //!
 //! ```no_run
 //! use mrskit::io::{read_any, Contents, ReadOptions};
@@ -18,5 +19,7 @@
 //! # Ok::<(), mrskit::io::IoError>(())
 //! ```
 
+#[cfg(feature = "cnn")]
+pub use mrs_cnn as cnn;
 pub use mrs_core as core;
 pub use mrs_io as io;

@@ -215,6 +215,85 @@ impl Representation {
     pub fn apply_fid(&self, fid: &Fid) -> Result<(Vec<f32>, f64)> {
         self.apply_spectrum(&fid.to_spectrum())
     }
+
+    /// Turns real spectral values given on a ppm axis (e.g. the phased data of an LCModel
+    /// `.COORD` file, any order of points) into the representation, with the same linear
+    /// interpolation and normalisation as [`RepresentationPlan::apply`]. Only a real-channel
+    /// representation can be made from real values.
+    ///
+    /// # Errors
+    /// [`SynthError::InvalidParameter`] when the representation has an imaginary channel,
+    /// the lengths differ, fewer than two points are given, a value is not finite, or the
+    /// grid reaches outside the given ppm range.
+    pub fn apply_ppm_real(&self, ppm_axis: &[f64], real: &[f64]) -> Result<(Vec<f32>, f64)> {
+        self.validate()?;
+        if self.channels != Channels::Real {
+            return Err(SynthError::parameter(
+                "representation.channels",
+                format!("{:?}", self.channels),
+                "real values on a ppm axis give only the real channel",
+            ));
+        }
+        if ppm_axis.len() != real.len() || ppm_axis.len() < 2 {
+            return Err(SynthError::parameter(
+                "ppm spectrum points",
+                format!("{} ppm values, {} data values", ppm_axis.len(), real.len()),
+                "need equal lengths of at least 2",
+            ));
+        }
+        if let Some(bad) = ppm_axis.iter().chain(real).find(|v| !v.is_finite()) {
+            return Err(SynthError::parameter(
+                "ppm spectrum values",
+                bad,
+                "must be finite",
+            ));
+        }
+        let mut points: Vec<(f64, f64)> =
+            ppm_axis.iter().copied().zip(real.iter().copied()).collect();
+        points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let (low, high) = (points[0].0, points[points.len() - 1].0);
+        if self.ppm_min < low || self.ppm_max > high {
+            return Err(SynthError::parameter(
+                "representation ppm window",
+                format!("[{}, {}]", self.ppm_min, self.ppm_max),
+                format!("must lie inside the spectrum's range [{low:.3}, {high:.3}] ppm"),
+            ));
+        }
+        let mut values = Vec::with_capacity(self.n_points);
+        let mut upper = 1;
+        for ppm in self.ppm_axis() {
+            while upper < points.len() - 1 && points[upper].0 < ppm {
+                upper += 1;
+            }
+            let (a, b) = (points[upper - 1], points[upper]);
+            let span = b.0 - a.0;
+            let w = if span > 0.0 {
+                ((ppm - a.0) / span).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            values.push(a.1 * (1.0 - w) + b.1 * w);
+        }
+        let denominator = match self.normalisation {
+            Normalisation::None => 1.0,
+            Normalisation::MaxAbsReal => values.iter().fold(0.0f64, |m, v| m.max(v.abs())),
+            Normalisation::L2Real => values.iter().map(|v| v * v).sum::<f64>().sqrt(),
+            Normalisation::ReferenceArea { ppm_min, ppm_max } => self
+                .ppm_axis()
+                .iter()
+                .zip(&values)
+                .filter(|(p, _)| (ppm_min..=ppm_max).contains(*p))
+                .map(|(_, v)| v)
+                .sum::<f64>()
+                .abs(),
+        };
+        let scale = if denominator > 0.0 && denominator.is_finite() {
+            1.0 / denominator
+        } else {
+            1.0
+        };
+        Ok((values.iter().map(|v| (v * scale) as f32).collect(), scale))
+    }
 }
 
 /// A [`Representation`] bound to one spectrum length and acquisition: interpolation indices

@@ -164,3 +164,54 @@ fn empty_reference_window_rejected() {
         Err(SynthError::InvalidParameter { .. })
     ));
 }
+
+#[test]
+fn ppm_spectrum_matches_the_centred_spectrum() -> TestResult {
+    // The same spectrum given on its ppm axis, in decreasing order as LCModel prints it, gives
+    // the representation of the centred spectrum.
+    let spectrum = cr_fid().to_spectrum();
+    let representation = Representation {
+        n_points: 300,
+        ppm_min: 0.5,
+        ppm_max: 4.0,
+        ..Representation::default()
+    };
+    let (expected, expected_scale) = representation.apply_spectrum(&spectrum)?;
+    let mut ppm = spectrum.ppm_axis();
+    let mut real: Vec<f64> = spectrum.values().iter().map(|v| v.re).collect();
+    ppm.reverse();
+    real.reverse();
+    let (x, scale) = representation.apply_ppm_real(&ppm, &real)?;
+    assert_eq!(x.len(), expected.len());
+    for (a, b) in x.iter().zip(&expected) {
+        assert!((a - b).abs() < 1e-6, "{a} vs {b}");
+    }
+    assert!((scale / expected_scale - 1.0).abs() < 1e-12);
+    Ok(())
+}
+
+#[test]
+fn ppm_spectrum_errors_are_typed() {
+    let representation = Representation::default();
+    let ppm: Vec<f64> = (0..100).map(|i| 0.1 + i as f64 * 0.03).collect();
+    let real = vec![1.0; 100];
+    // The axis stops at 3.07 ppm, short of the 4.2 ppm window edge.
+    assert!(matches!(
+        representation.apply_ppm_real(&ppm, &real),
+        Err(SynthError::InvalidParameter { .. })
+    ));
+    let narrow = Representation {
+        ppm_max: 3.0,
+        ..Representation::default()
+    };
+    assert!(narrow.apply_ppm_real(&ppm, &real[..99]).is_err());
+    let mut nan = real.clone();
+    nan[5] = f64::NAN;
+    assert!(narrow.apply_ppm_real(&ppm, &nan).is_err());
+    let complex = Representation {
+        channels: Channels::RealImag,
+        ..narrow.clone()
+    };
+    assert!(complex.apply_ppm_real(&ppm, &real).is_err());
+    assert!(narrow.apply_ppm_real(&ppm, &real).is_ok());
+}
