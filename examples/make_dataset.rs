@@ -42,6 +42,12 @@ struct Args {
     /// Also export the first N spectra as time-domain files.
     #[arg(long, default_value_t = 0)]
     export: u64,
+    /// Network input window, ppm (`MIN,MAX`); 0.2,4.0 fits inside an LCModel .COORD grid.
+    #[arg(long, default_value = "0.2,4.0", value_delimiter = ',', num_args = 2)]
+    window_ppm: Vec<f64>,
+    /// Network input points.
+    #[arg(long, default_value_t = 512)]
+    points: usize,
     /// Format of exported spectra: nifti or lcmodel.
     #[arg(long, default_value = "nifti", value_parser = ["nifti", "lcmodel"])]
     export_format: String,
@@ -61,7 +67,13 @@ fn run() -> anyhow::Result<()> {
         .filter(|l| prior.targets.contains(&l.name) && basis.get(&l.name).is_none())
         .collect();
     add_lipid_lines(&mut basis, &missing)?;
-    let synth = Synthesizer::new(&basis, &prior, &Representation::default())?;
+    let representation = Representation {
+        ppm_min: args.window_ppm[0],
+        ppm_max: args.window_ppm[1],
+        n_points: args.points,
+        ..Representation::default()
+    };
+    let synth = Synthesizer::new(&basis, &prior, &representation)?;
 
     // Write the shards with a progress bar.
     let bar = ProgressBar::new(args.n).with_style(ProgressStyle::with_template(

@@ -1,25 +1,13 @@
 #!/usr/bin/env bash
-# Sets up the machine (see scripts/setup.sh) and runs the main job on the bundled data.
+# Sets up the machine (see scripts/setup.sh) and runs the main job: the liver HCC study on the
+# bundled virtual cohort, with the real liver spectrum as an unlabelled patient.
 #
-# Until the liver study pipeline lands, the main job prints what the `info` example reads from
-# every bundled real file.
+# Extra arguments go to the pipeline, e.g. `scripts/run.sh --quick` or
+# `scripts/run.sh --cohort my_cohort --out out/my_study`. Outputs land in out/liver_hcc/.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=setup.sh
 . scripts/setup.sh
 
-cargo build --release --example info
-info=target/release/examples/info
-
-# The fitting-challenge .RAW files carry no frequency or dwell time; the challenge states them.
-find tests/data -type f \( -iname '*.nii' -o -iname '*.nii.gz' -o -iname '*.raw' -o -iname '*.h2o' \
-    -o -iname '*.basis' -o -iname '*.coord' -o -iname '*.table' -o -iname '*.rda' -o -iname '*.ima' \
-    -o -iname '*.dcm' -o -iname '*.sdat' -o -iname '*_jmrui.txt' \) | sort | while read -r file; do
-    case "$file" in
-        tests/data/fitting-challenge/*.RAW | tests/data/fitting-challenge/*.H2O)
-            "$info" "$file" --frequency-mhz 123.2 --dwell-s 0.00025 ;;
-        *)
-            "$info" "$file" ;;
-    esac
-    echo
-done
+cargo build --release --features cnn --example liver_hcc
+target/release/examples/liver_hcc "$@"

@@ -63,4 +63,6 @@ pub use model::{
     DatasetProvenance, Inputs, Layout, MemberInfo, Model, ModelMeta, PredictOptions, Predictions,
     Task, FORMAT_NAME, FORMAT_VERSION, META_FILE,
 };
-pub use train::{dataset_inputs, train_ccnn, train_qcnn, Baseline, EpochLog, Event, TrainConfig};
+pub use train::{
+    dataset_inputs, train_ccnn, train_qcnn, Baseline, EpochLog, Event, QuantLoss, TrainConfig,
+};

@@ -4,8 +4,9 @@
 //! Shards are read one at a time, in an order shuffled per epoch, and shuffled within; the
 //! whole dataset is never in memory. Given the seed, training on the CPU is deterministic.
 //!
-//! The qCNN regresses `(content x representation scale - mean) / sd` per target with a mean
-//! squared error; the cCNN minimises the binary cross-entropy of the positive group's logit.
+//! The qCNN outputs `(content x representation scale - mean) / sd` per target and minimises a
+//! [`QuantLoss`] (by default the relative absolute error, the quantity the study scores); the
+//! cCNN minimises the binary cross-entropy of the positive group's logit.
 
 use crate::arch::{Architecture, Mode};
 use crate::device::DeviceRequest;
@@ -49,6 +50,23 @@ pub struct TrainConfig {
     pub members: usize,
     /// One network for all targets or one per target (qCNN only). Default one for all.
     pub layout: Layout,
+    /// Loss of the qCNN. Default [`QuantLoss::RelativeL1`] with a floor of 0.05.
+    pub loss: QuantLoss,
+}
+
+/// Loss of the qCNN, on contents relative to the normalised spectrum (`content x s`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum QuantLoss {
+    /// Mean squared error of the standardised contents.
+    Mse,
+    /// Absolute error divided by the true content: the absolute percent error the study
+    /// scores, divided by 100. The divisor is at least `floor_fraction` times the target's
+    /// training mean, so that near-zero contents do not dominate the gradient.
+    RelativeL1 {
+        /// Divisor floor as a fraction of the target's training mean, in (0, 1].
+        floor_fraction: f64,
+    },
 }
 
 impl Default for TrainConfig {
@@ -64,6 +82,9 @@ impl Default for TrainConfig {
             seed: 0,
             members: 1,
             layout: Layout::MultiOutput,
+            loss: QuantLoss::RelativeL1 {
+                floor_fraction: 0.05,
+            },
         }
     }
 }
@@ -127,6 +148,15 @@ impl TrainConfig {
         for (field, value, ok, reason) in checks {
             if !ok {
                 return Err(CnnError::config(field, value, reason));
+            }
+        }
+        if let QuantLoss::RelativeL1 { floor_fraction } = self.loss {
+            if !(floor_fraction > 0.0 && floor_fraction <= 1.0) {
+                return Err(CnnError::config(
+                    "loss.floor_fraction",
+                    floor_fraction,
+                    "must lie in (0, 1]",
+                ));
             }
         }
         Ok(())
@@ -246,15 +276,22 @@ impl Source<'_> {
 
 /// What the network is fitted to.
 enum Targets {
-    Quantify { mean: Vec<f64>, sd: Vec<f64> },
-    Classify { positive: i32, prevalence: f64 },
+    Quantify {
+        mean: Vec<f64>,
+        sd: Vec<f64>,
+        loss: QuantLoss,
+    },
+    Classify {
+        positive: i32,
+        prevalence: f64,
+    },
 }
 
 impl Targets {
     /// `[rows, outputs]` targets of the selected rows.
     fn of(&self, shard: &Shard, rows: &[usize], scale_column: usize) -> Vec<f32> {
         match self {
-            Targets::Quantify { mean, sd } => rows
+            Targets::Quantify { mean, sd, .. } => rows
                 .iter()
                 .flat_map(|&i| {
                     let s = f64::from(shard.nuisance[[i, scale_column]]);
@@ -413,11 +450,12 @@ fn run(
         folder: validation_source.1,
         rows: validation_source.2,
     };
-    let (targets, outputs, classes) = fit_targets(&train_source, task, positive_group)?;
+    let (targets, outputs, classes) =
+        fit_targets(&train_source, task, positive_group, config.loss)?;
 
     let prior_toml = manifest.prior.to_toml_string().unwrap_or_default();
     let (target_mean, target_sd) = match &targets {
-        Targets::Quantify { mean, sd } => (mean.clone(), sd.clone()),
+        Targets::Quantify { mean, sd, .. } => (mean.clone(), sd.clone()),
         Targets::Classify { .. } => (Vec::new(), Vec::new()),
     };
     let mut meta = ModelMeta {
@@ -529,6 +567,7 @@ fn fit_targets(
     source: &Source<'_>,
     task: Task,
     positive_group: Option<&str>,
+    loss: QuantLoss,
 ) -> Result<(Targets, Vec<String>, Vec<String>)> {
     let manifest = source.dataset.manifest();
     match task {
@@ -564,7 +603,7 @@ fn fit_targets(
                 });
             }
             Ok((
-                Targets::Quantify { mean, sd },
+                Targets::Quantify { mean, sd, loss },
                 manifest.targets.clone(),
                 Vec::new(),
             ))
@@ -622,7 +661,11 @@ fn fit_targets(
 /// Validation scores of the trivial predictor.
 fn baseline(validation: &Source<'_>, targets: &Targets, train: &Source<'_>) -> Result<Baseline> {
     match targets {
-        Targets::Quantify { mean, sd } => {
+        Targets::Quantify {
+            mean,
+            sd,
+            loss: kind,
+        } => {
             // The training mean of each content, in the dataset's unit.
             let k = mean.len();
             let mut sums = vec![0.0f64; k];
@@ -647,7 +690,13 @@ fn baseline(validation: &Source<'_>, targets: &Targets, train: &Source<'_>) -> R
                         let truth = f64::from(shard.y[[i, t]]);
                         let standard_truth = (truth * s - mean[t]) / sd[t];
                         let standard_guess = (content_mean[t] * s - mean[t]) / sd[t];
-                        loss.add((standard_guess - standard_truth).powi(2));
+                        loss.add(match kind {
+                            QuantLoss::Mse => (standard_guess - standard_truth).powi(2),
+                            QuantLoss::RelativeL1 { floor_fraction } => {
+                                (content_mean[t] - truth).abs() * s
+                                    / (truth * s).max(floor_fraction * mean[t])
+                            }
+                        });
                         ape.add(t, content_mean[t], truth);
                     }
                 }
@@ -854,7 +903,33 @@ fn train_member(
 
 fn loss_of(targets: &Targets, out: &Tensor, y: &Tensor) -> Result<Tensor> {
     Ok(match targets {
-        Targets::Quantify { .. } => out.f_mse_loss(y, Reduction::Mean)?,
+        Targets::Quantify {
+            loss: QuantLoss::Mse,
+            ..
+        } => out.f_mse_loss(y, Reduction::Mean)?,
+        Targets::Quantify {
+            mean,
+            sd,
+            loss: QuantLoss::RelativeL1 { floor_fraction },
+        } => {
+            // Back to relative contents: (out - y) sd is the error, y sd + mean the truth.
+            let device = out.device();
+            let k = mean.len() as i64;
+            let to_row = |values: Vec<f32>| -> Result<Tensor> {
+                Ok(Tensor::f_from_slice(&values)?
+                    .f_view([1, k])?
+                    .f_to_device(device)?)
+            };
+            let sd_t = to_row(sd.iter().map(|&v| v as f32).collect())?;
+            let mean_t = to_row(mean.iter().map(|&v| v as f32).collect())?;
+            let floor_t = to_row(mean.iter().map(|&v| (v * floor_fraction) as f32).collect())?;
+            let truth = y.f_mul(&sd_t)?.f_add(&mean_t)?.f_maximum(&floor_t)?;
+            out.f_sub(y)?
+                .f_abs()?
+                .f_mul(&sd_t)?
+                .f_div(&truth)?
+                .f_mean(Kind::Float)?
+        }
         Targets::Classify { .. } => {
             out.f_binary_cross_entropy_with_logits::<Tensor>(y, None, None, Reduction::Mean)?
         }
@@ -898,7 +973,7 @@ fn evaluate(
                     .f_flatten(0, -1)?,
             )?;
             match targets {
-                Targets::Quantify { mean, sd } => {
+                Targets::Quantify { mean, sd, .. } => {
                     for (row, &i) in batch.iter().enumerate() {
                         let s = f64::from(shard.nuisance[[i, validation.scale_column]]);
                         for t in 0..k {

@@ -151,6 +151,10 @@ pub enum StudyError {
     /// Fit settings are invalid.
     #[error("invalid fit settings: {0}")]
     FitConfig(#[source] mrs_fit::FitError),
+    /// Training or running a CNN failed.
+    #[cfg(feature = "cnn")]
+    #[error(transparent)]
+    Cnn(#[from] mrs_cnn::CnnError),
 }
 
 impl StudyError {

@@ -49,6 +49,8 @@
 pub mod cohort;
 mod error;
 pub mod nlls;
+#[cfg(feature = "cnn")]
+pub mod pipeline;
 pub mod report;
 pub mod scoring;
 mod svg;
