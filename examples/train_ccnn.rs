@@ -32,7 +32,7 @@ struct Args {
     /// Network shape as JSON; the default architecture otherwise.
     #[arg(long)]
     arch: Option<PathBuf>,
-    /// Most epochs.
+    /// Maximum number of epochs.
     #[arg(long, default_value_t = 40)]
     epochs: usize,
     /// Spectra per step.
@@ -91,7 +91,7 @@ fn main() -> anyhow::Result<()> {
                 bar.set_prefix(format!("{member} epoch {epoch}"));
                 bar.set_position(done);
             }
-            Event::Epoch { member, log } => bar.println(format!(
+            Event::Epoch { member, log } => bar.suspend(|| eprintln!(
                 "member {member} epoch {:>3}: train loss {:.4}, validation loss {:.4}, accuracy {:.3}, lr {:.2e}, {:.1} s",
                 log.epoch, log.train_loss, log.validation_loss, log.validation_metric, log.learning_rate, log.seconds
             )),

@@ -42,9 +42,9 @@ impl Default for Architecture {
     }
 }
 
-/// Most convolution blocks or dense layers.
+/// Maximum number of convolution blocks or dense layers.
 const MAX_LAYERS: usize = 32;
-/// Most channels or units of one layer.
+/// Maximum number of channels or units of one layer.
 const MAX_WIDTH: usize = 4096;
 
 impl Architecture {

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// A device the user asks for. CUDA is used only when asked for, and asking for a device that
+/// A requested compute device. CUDA is used only when requested, and requesting a device that
 /// is not present is an error, never a silent fallback to the CPU.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum DeviceRequest {
@@ -20,7 +20,7 @@ impl DeviceRequest {
     /// The libtorch device, after checking that it exists.
     ///
     /// # Errors
-    /// [`CnnError::DeviceUnavailable`] when CUDA is asked for and libtorch sees no CUDA device
+    /// [`CnnError::DeviceUnavailable`] when CUDA is requested and libtorch sees no CUDA device
     /// with that ordinal.
     pub fn resolve(self) -> Result<tch::Device> {
         match self {

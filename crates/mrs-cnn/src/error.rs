@@ -19,7 +19,7 @@ pub enum CnnError {
         /// What the value must satisfy.
         reason: String,
     },
-    /// A device that was asked for but is not present; there is no silent fallback.
+    /// A requested device that is not present. There is no silent fallback.
     #[error("device {requested} is not available: {reason}")]
     DeviceUnavailable {
         /// The device as written by the user, e.g. `cuda:0`.

@@ -9,7 +9,7 @@ use std::path::Path;
 
 /// Largest relative difference between the spectrometer frequency of the data and of the
 /// training basis. J-coupled multiplets change shape with the field, so data from another
-/// field strength are refused rather than mis-quantified.
+/// field strength are rejected rather than mis-quantified.
 pub const MAX_FREQUENCY_MISMATCH: f64 = 0.02;
 
 impl Model {

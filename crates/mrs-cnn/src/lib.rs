@@ -18,7 +18,7 @@
 //! - cCNN outputs are the probability of the positive group (e.g. `HBV-LC-HCC`).
 //! - Uncertainty is the standard deviation over ensemble members and Monte Carlo dropout
 //!   passes ([`PredictOptions::mc_samples`]); with one member and no dropout passes it is 0.
-//! - Training on the CPU is deterministic for a given seed. CUDA is used only when asked for
+//! - Training on the CPU is deterministic for a given seed. CUDA is used only when requested
 //!   with [`DeviceRequest::Cuda`]; a missing device is an error.
 //!
 //! # Model folders

@@ -29,7 +29,7 @@ use tch::{nn, Device, Kind, Reduction, Tensor};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TrainConfig {
-    /// Most passes over the training set. Default 40.
+    /// Maximum number of passes over the training set. Default 40.
     pub epochs: usize,
     /// Spectra per optimisation step. Default 128.
     pub batch_size: usize,
@@ -198,7 +198,7 @@ pub enum Event<'a> {
     Start {
         /// Ensemble members to train.
         members: usize,
-        /// Most epochs per member.
+        /// Maximum number of epochs per member.
         epochs: usize,
         /// Training spectra per epoch.
         spectra_per_epoch: u64,

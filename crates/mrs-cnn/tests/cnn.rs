@@ -261,7 +261,7 @@ fn training_is_deterministic_for_a_seed() {
 }
 
 #[test]
-fn mismatched_inputs_are_refused() {
+fn mismatched_inputs_are_rejected() {
     let model = trained_qcnn();
     let dir = tempfile::tempdir().expect("tempdir");
     // A dataset with another grid.

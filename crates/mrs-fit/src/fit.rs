@@ -540,6 +540,9 @@ impl LeastSquaresProblem<f64, Dyn, Dyn> for Problem<'_> {
     }
 }
 
+/// Iteration cap of the SVD behind the pseudo-inverse of the Fisher information.
+const SVD_MAX_ITERATIONS: usize = 10_000;
+
 /// Covariance of all parameters (nonlinear in physical units, amplitudes, baseline) from the
 /// Fisher information `J^T J / sigma^2`, inverted after scaling to a unit diagonal so that
 /// parameters of different units are treated alike. A singular matrix is inverted by SVD,
@@ -572,12 +575,19 @@ fn covariance(model: &Model<'_>, state: &State, rss: f64) -> (DMatrix<f64>, f64)
     // baseline penalty regularise it), else the SVD pseudo-inverse.
     let inverse = match scaled.clone().cholesky() {
         Some(factor) => factor.inverse(),
-        None => {
-            let svd = scaled.svd(true, true);
-            let max_singular = svd.singular_values.iter().fold(0.0f64, |m, v| m.max(*v));
-            svd.pseudo_inverse(1e-12 * max_singular.max(f64::MIN_POSITIVE))
-                .unwrap_or_else(|_| DMatrix::zeros(n_columns, n_columns))
-        }
+        // The iteration cap keeps a matrix the SVD cannot diagonalise (non-finite entries)
+        // from looping for ever; the covariance is then unknown (NaN).
+        None => match scaled.try_svd(true, true, f64::EPSILON, SVD_MAX_ITERATIONS) {
+            Some(svd) => {
+                let max_singular = svd.singular_values.iter().fold(0.0f64, |m, v| m.max(*v));
+                svd.pseudo_inverse(1e-12 * max_singular.max(f64::MIN_POSITIVE))
+                    .unwrap_or_else(|_| DMatrix::zeros(n_columns, n_columns))
+            }
+            None => {
+                tracing::warn!(n_columns, "SVD of the Fisher information did not converge");
+                DMatrix::from_element(n_columns, n_columns, f64::NAN)
+            }
+        },
     };
     let unit_covariance = DMatrix::from_fn(n_columns, n_columns, |i, j| {
         inverse[(i, j)] * scale[i] * scale[j]

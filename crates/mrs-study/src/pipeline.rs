@@ -85,15 +85,16 @@ impl Default for PipelineConfig {
                 channels: Channels::Real,
                 normalisation: Normalisation::MaxAbsReal,
             },
-            n_train: 40_000,
-            n_validation: 4_000,
-            n_test: 2_000,
-            n_compare: 1_000,
+            n_train: 60_000,
+            n_validation: 5_000,
+            n_test: 10_000,
+            n_compare: 10_000,
             shard_size: 10_000,
             architecture: Architecture::default(),
             qcnn: TrainConfig {
-                epochs: 15,
-                patience: 4,
+                epochs: 25,
+                learning_rate: 3e-3,
+                patience: 5,
                 ..TrainConfig::default()
             },
             ccnn: TrainConfig {
@@ -108,17 +109,17 @@ impl Default for PipelineConfig {
 }
 
 impl PipelineConfig {
-    /// Small datasets and short training: the whole run takes about a minute.
+    /// Small datasets and short training: the whole run takes about a minute on two cores.
     pub fn quick() -> Self {
         let full = PipelineConfig::default();
         PipelineConfig {
-            n_train: 3_000,
-            n_validation: 600,
-            n_test: 300,
-            n_compare: 60,
-            shard_size: 1_000,
+            n_train: 10_000,
+            n_validation: 1_000,
+            n_test: 1_000,
+            n_compare: 300,
+            shard_size: 5_000,
             qcnn: TrainConfig {
-                epochs: 4,
+                epochs: 6,
                 ..full.qcnn.clone()
             },
             ccnn: TrainConfig {
