@@ -100,11 +100,8 @@ fn main() -> anyhow::Result<()> {
         "\nLiver HCC study, {:.0} s",
         started.elapsed().as_secs_f64()
     );
-    println!(
-        "{:<52} {}",
-        "prior / test patients",
-        format!("{} / {}", summary.prior_patients, summary.test_patients)
-    );
+    let patients = format!("{} / {}", summary.prior_patients, summary.test_patients);
+    println!("{:<52} {patients}", "prior / test patients");
     let (better, all) = summary.qcnn_better_targets;
     println!(
         "{:<52} {better} of {all}",

@@ -434,11 +434,7 @@ impl Model {
                 "inputs",
                 "values per spectrum",
                 per,
-                if n == 0 {
-                    inputs.x.len()
-                } else {
-                    inputs.x.len() / n
-                },
+                inputs.x.len().checked_div(n).unwrap_or(inputs.x.len()),
             ));
         }
         if options.batch_size == 0 {

@@ -779,6 +779,9 @@ impl ApeAccumulator {
     }
 }
 
+/// Copies of a member's variables by name: the weights of its best epoch.
+type Snapshot = Vec<(String, Tensor)>;
+
 #[allow(clippy::too_many_arguments)]
 fn train_member(
     member: &Member,
@@ -801,7 +804,7 @@ fn train_member(
     }
     .build(&member.vs, config.learning_rate)?;
     tch::manual_seed(seed as i64);
-    let mut best: Option<(f64, usize, Vec<(String, Tensor)>)> = None;
+    let mut best: Option<(f64, usize, Snapshot)> = None;
     let mut history = Vec::new();
     let mut since_best = 0;
     let min_batch = if meta.architecture.batch_norm { 2 } else { 1 };
