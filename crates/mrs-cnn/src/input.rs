@@ -144,7 +144,7 @@ fn mismatch_or(error: mrs_synth::SynthError, name: &str) -> CnnError {
                 .to_string();
             CnnError::mismatch(
                 name,
-                "ppm window (model) against spectrum range",
+                "ppm range (the spectrum must cover the model window)",
                 value,
                 range,
             )
