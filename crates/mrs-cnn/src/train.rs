@@ -453,7 +453,7 @@ fn run(
     let (targets, outputs, classes) =
         fit_targets(&train_source, task, positive_group, config.loss)?;
 
-    let prior_toml = manifest.prior.to_toml_string().unwrap_or_default();
+    let prior_toml = manifest.prior.to_toml_string()?;
     let (target_mean, target_sd) = match &targets {
         Targets::Quantify { mean, sd, .. } => (mean.clone(), sd.clone()),
         Targets::Classify { .. } => (Vec::new(), Vec::new()),

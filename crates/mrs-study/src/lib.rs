@@ -1,6 +1,8 @@
-//! The steps of the liver 1H-MRS study that need no CNN: reading a cohort, generating a
-//! virtual cohort, fitting patients and simulated spectra with NLLS, deriving group priors,
-//! scoring quantification and classification, and writing the outputs and an HTML report.
+//! The steps of the liver 1H-MRS study: reading a cohort, generating a virtual cohort, fitting
+//! patients and simulated spectra with NLLS, deriving group priors, scoring quantification and
+//! classification, and writing the outputs and an HTML report. With the `cnn` feature (which
+//! links libtorch through `mrs-cnn`), `pipeline` joins them with the qCNN and cCNN into the
+//! whole study.
 //!
 //! The study (Bae et al., Magn Reson Med, deep-learning-aided 1H-MRS for HCC) fits the
 //! spectra of prior patients per group (HBV-LC, HBV-LC-HCC) and derives one prior per group.

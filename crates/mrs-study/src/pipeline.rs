@@ -255,11 +255,11 @@ pub fn run(
     })?;
     let prior = nlls::derive_prior(&prior_fits, &targets, &template, &DeriveOptions::default())?;
     tracing::info!(description = %prior.description, "derived prior");
-    mrs_io::atomic::write_atomic(&out.join("derived_prior.toml"), |w| {
-        let text = prior.to_toml_string().unwrap_or_default();
-        w.write_all(text.as_bytes()).map_err(|e| {
-            mrs_io::IoError::new(out.join("derived_prior.toml"), mrs_io::ErrorKind::Os(e))
-        })
+    let prior_path = out.join("derived_prior.toml");
+    let prior_text = prior.to_toml_string()?;
+    mrs_io::atomic::write_atomic(&prior_path, |w| {
+        w.write_all(prior_text.as_bytes())
+            .map_err(|e| mrs_io::IoError::new(&prior_path, mrs_io::ErrorKind::Os(e)))
     })?;
 
     // 3. Simulate the datasets.
