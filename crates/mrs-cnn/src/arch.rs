@@ -120,7 +120,7 @@ impl Architecture {
     }
 }
 
-/// How a forward pass treats dropout and batch normalisation.
+/// Treatment of dropout and batch normalisation in a forward pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     /// Training: dropout active, batch statistics used and running statistics updated.

@@ -17,10 +17,10 @@ pub enum DeviceRequest {
 }
 
 impl DeviceRequest {
-    /// The libtorch device, after checking that it exists.
+    /// Returns the libtorch device after checking that it exists.
     ///
     /// # Errors
-    /// [`CnnError::DeviceUnavailable`] when CUDA is requested and libtorch sees no CUDA device
+    /// [`CnnError::DeviceUnavailable`] when CUDA is requested and libtorch reports no CUDA device
     /// with that ordinal.
     pub fn resolve(self) -> Result<tch::Device> {
         match self {

@@ -6,7 +6,7 @@ use thiserror::Error;
 /// Result alias of this crate.
 pub type Result<T> = std::result::Result<T, CnnError>;
 
-/// What went wrong while building, training, saving, loading or running a model.
+/// Failure while building, training, saving, loading or running a model.
 #[derive(Debug, Error)]
 pub enum CnnError {
     /// A configuration value outside its valid range.
@@ -16,7 +16,7 @@ pub enum CnnError {
         field: String,
         /// The offending value.
         value: String,
-        /// What the value must satisfy.
+        /// Condition the value must satisfy.
         reason: String,
     },
     /// A requested device that is not present. There is no silent fallback.
@@ -24,7 +24,7 @@ pub enum CnnError {
     DeviceUnavailable {
         /// The device as written by the user, e.g. `cuda:0`.
         requested: String,
-        /// Why it is not available.
+        /// Reason it is not available.
         reason: String,
     },
     /// Input that does not match what the model was trained on.
@@ -46,7 +46,7 @@ pub enum CnnError {
     Input {
         /// The file.
         path: PathBuf,
-        /// What is wrong with it.
+        /// Problem found.
         reason: String,
     },
     /// A model folder that cannot be read or written.
@@ -54,7 +54,7 @@ pub enum CnnError {
     Checkpoint {
         /// The file inside the model folder.
         path: PathBuf,
-        /// What is wrong with it.
+        /// Problem found.
         reason: String,
     },
     /// A dataset whose contents do not suit the task, e.g. a single class for a classifier.
@@ -62,7 +62,7 @@ pub enum CnnError {
     Dataset {
         /// The dataset folder.
         path: PathBuf,
-        /// What is wrong with it.
+        /// Problem found.
         reason: String,
     },
     /// An error reported by libtorch.

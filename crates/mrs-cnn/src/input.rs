@@ -130,7 +130,7 @@ fn single_fid(data: &MrsData) -> Result<Fid> {
     Ok(data.to_fid()?)
 }
 
-/// A window outside the spectrum is a mismatch between the model and the input.
+/// Converts a window outside the spectrum into a mismatch between the model and the input.
 fn mismatch_or(error: mrs_synth::SynthError, name: &str) -> CnnError {
     match error {
         mrs_synth::SynthError::InvalidParameter {

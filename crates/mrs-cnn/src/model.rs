@@ -1,6 +1,6 @@
 //! Trained models: metadata, checkpoints and prediction with uncertainty.
 //!
-//! A model folder holds `model.json` (the [`ModelMeta`]) and one safetensors file per ensemble
+//! A model folder contains `model.json` (the [`ModelMeta`]) and one safetensors file per ensemble
 //! member. Everything a prediction depends on, the input representation included, is in the
 //! metadata, so a loaded model prepares its own inputs and cannot be fed a mismatched one.
 
@@ -20,7 +20,7 @@ pub const FORMAT_NAME: &str = "mrskit-cnn";
 /// Version of the folder layout and metadata.
 pub const FORMAT_VERSION: u32 = 1;
 
-/// What a network predicts.
+/// Kind of prediction a network makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Task {
@@ -30,7 +30,7 @@ pub enum Task {
     Classify,
 }
 
-/// How the targets of a qCNN map onto networks.
+/// Assignment of a qCNN's targets to networks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Layout {
@@ -41,7 +41,7 @@ pub enum Layout {
     PerTarget,
 }
 
-/// Where the training data came from, for provenance.
+/// Provenance of the training data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DatasetProvenance {
     /// Dataset seed.
@@ -210,7 +210,7 @@ impl Inputs {
         self.scale.len()
     }
 
-    /// Whether there are no spectra.
+    /// Checks whether there are no spectra.
     pub fn is_empty(&self) -> bool {
         self.scale.is_empty()
     }
@@ -288,7 +288,7 @@ impl Model {
         &self.meta
     }
 
-    /// The device the weights live on.
+    /// Returns the device the weights live on.
     pub fn device(&self) -> Device {
         self.device
     }
@@ -563,7 +563,7 @@ pub(crate) fn scale_column(dataset: &Dataset, folder: &Path) -> Result<usize> {
         })
 }
 
-/// A CSV field, quoted when it holds a comma, quote or line break.
+/// Formats a CSV field, quoted when it contains a comma, quote or line break.
 fn csv_field(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))

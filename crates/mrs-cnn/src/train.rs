@@ -221,7 +221,7 @@ pub enum Event<'a> {
     },
 }
 
-/// Which spectra of a dataset a pass reads, by spectrum index.
+/// Range of spectrum indices a pass reads.
 #[derive(Debug, Clone, Copy)]
 struct Rows {
     from: u64,
@@ -274,7 +274,7 @@ impl Source<'_> {
     }
 }
 
-/// What the network is fitted to.
+/// Regression or classification targets of the network.
 enum Targets {
     Quantify {
         mean: Vec<f64>,
@@ -562,7 +562,7 @@ fn check_compatible(train: &Dataset, validation: &Dataset, folder: &Path) -> Res
     Ok(())
 }
 
-/// One pass over the training rows: target scaling (qCNN) or class indices (cCNN).
+/// Reads the training rows once for the target scaling (qCNN) or the class indices (cCNN).
 fn fit_targets(
     source: &Source<'_>,
     task: Task,
@@ -1004,16 +1004,9 @@ fn evaluate(
 /// Inputs of every spectrum of a dataset, held in memory: for small datasets and tests.
 pub fn dataset_inputs(dataset: &Dataset, folder: &Path) -> Result<Inputs> {
     let column = scale_column(dataset, folder)?;
-    let mut all = Inputs {
-        x: Vec::new(),
-        scale: Vec::new(),
-        names: Vec::new(),
-    };
-    for shard in dataset.shards() {
-        let part = Inputs::from_shard(&shard?, column);
-        all.x.extend(part.x);
-        all.scale.extend(part.scale);
-        all.names.extend(part.names);
-    }
-    Ok(all)
+    let parts = dataset
+        .shards()
+        .map(|shard| Ok(Inputs::from_shard(&shard?, column)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(crate::input::concat_inputs(parts))
 }

@@ -178,7 +178,7 @@ pub enum Step {
     FitTestPatients,
 }
 
-/// Where the pipeline reads and writes.
+/// Input and output locations of the pipeline.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PipelinePaths {
     /// Cohort folder with `cohort.csv`.
@@ -648,7 +648,7 @@ fn summary_rows(
     rows
 }
 
-/// One prior patient per group and the first two extra unlabelled spectra.
+/// Picks one prior patient per group and the first two extra unlabelled spectra.
 fn example_fits(
     prior_fits: &[PatientFit],
     test_fits: &[PatientFit],
