@@ -8,7 +8,8 @@
 //!
 //! Writes `out/concentrations.csv` (name, amplitude, crlb_percent, ratio_to_reference,
 //! concentration_mmol_per_l), `out/fit.json` and `out/fit.png`. Several `--data` files are
-//! fitted in parallel with a progress bar, each into its own subfolder.
+//! fitted in parallel with a progress bar, each into its own subfolder. Like LCModel, a brain
+//! fit adds broad lipid and macromolecule lines when the basis has none.
 
 use anyhow::{bail, Context};
 use clap::Parser;
@@ -30,18 +31,30 @@ struct Args {
     /// Unsuppressed water reference for concentrations in mmol/L (one data file only).
     #[arg(long)]
     h2o: Option<PathBuf>,
-    /// Fitting window in ppm, low,high.
-    #[arg(long, value_delimiter = ',', default_values_t = [0.2, 4.2])]
-    window_ppm: Vec<f64>,
+    /// Fit settings as TOML: any field of `mrs_fit::FitConfig`, e.g. the `[water]` tissue
+    /// fractions and T2s (see examples/fit_water.toml). Default: LCModel's brain settings.
+    #[arg(long, conflicts_with = "liver")]
+    config: Option<PathBuf>,
+    /// Fitting window in ppm, low,high (default 0.2,4.2, or the settings' window).
+    #[arg(long, value_delimiter = ',')]
+    window_ppm: Option<Vec<f64>>,
     /// Liver model: LCModel's lipid lines and glycogen, Lip41/Lip43 prior, Lip13 reference.
     #[arg(long)]
     liver: bool,
+    /// Fit without LCModel's brain lipid and macromolecule lines, which are otherwise added
+    /// when the basis has no entry named MM*, Lip* or Mac*.
+    #[arg(long)]
+    no_broad_lines: bool,
     /// Spectrometer frequency in MHz, for files that lack it (LCModel .RAW).
     #[arg(long)]
     frequency_mhz: Option<f64>,
     /// Dwell time in seconds, for files that lack it (LCModel .RAW).
     #[arg(long)]
     dwell_s: Option<f64>,
+    /// Reference shift of the basis in ppm, for LCModel basis sets centred elsewhere than
+    /// 4.65 ppm (Osprey writes 4.68).
+    #[arg(long)]
+    basis_centre_ppm: Option<f64>,
     /// Echo time in ms, for water scaling when the files lack it.
     #[arg(long)]
     te_ms: Option<f64>,
@@ -71,19 +84,35 @@ fn run(args: Args) -> anyhow::Result<()> {
         echo_time_s: args.te_ms.map(|ms| ms / 1000.0),
         ..ReadOptions::default()
     };
-    let [low, high] = args.window_ppm[..] else {
-        bail!("--window-ppm takes two values, low,high");
-    };
     if args.h2o.is_some() && args.data.len() > 1 {
         bail!("--h2o applies to a single --data file");
     }
-    let mut config = if args.liver {
-        FitConfig::liver()
-    } else {
-        FitConfig::default()
+    let mut config = match (&args.config, args.liver) {
+        (Some(path), _) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?
+        }
+        (None, true) => FitConfig::liver(),
+        (None, false) => FitConfig::default(),
     };
-    config.window_ppm = [low, high];
-    let fitter = Fitter::new(read_basis(&args.basis)?, config.check()?)?;
+    if let Some(window) = &args.window_ppm {
+        let [low, high] = window[..] else {
+            bail!("--window-ppm takes two values, low,high");
+        };
+        config.window_ppm = [low, high];
+    }
+    let basis = read_basis(&args.basis, args.basis_centre_ppm)?;
+    let has_broad_lines = basis
+        .names()
+        .iter()
+        .any(|n| ["MM", "Lip", "Mac"].iter().any(|p| n.starts_with(p)));
+    if !args.liver && !args.no_broad_lines && !has_broad_lines && config.extra_components.is_empty()
+    {
+        config.extra_components = mrs_fit::components::brain_lipid_mm_components();
+        tracing::info!("the basis has no lipid or macromolecule entry: adding LCModel's lines");
+    }
+    let fitter = Fitter::new(basis, config.check()?)?;
     let water = args
         .h2o
         .as_deref()

@@ -24,6 +24,7 @@ echo "== fit"
     --frequency-mhz 123.2 --dwell-s 0.00025 --te-ms 30 --out "$out/fit/cr-water-scaling"
 for subject in sub-01 sub-02; do
     "$bin/fit" --basis tests/data/basis-osprey/3T_PRESS_Philips_35ms_noMM.BASIS \
+        --basis-centre-ppm 4.68 --config examples/fit_water.toml \
         --data "tests/data/philips/${subject}_PRESS_35_act.sdat" \
         --h2o "tests/data/philips/${subject}_PRESS_35_ref.sdat" --out "$out/fit/$subject"
 done

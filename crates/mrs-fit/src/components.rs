@@ -3,7 +3,10 @@
 //!
 //! Each component is a group of Gaussian lines at fixed relative areas. The fit scales the
 //! group with one amplitude and broadens and shifts it like any basis entry. A component's FID
-//! starts at the sum of its relative areas, so amplitudes compare like proton counts.
+//! starts at the sum of its relative areas, so amplitudes compare like proton counts. The fit
+//! multiplies it by the basis's signal per proton ([`crate::BasisScale`]), so a component's
+//! amplitude is on the basis's scale. That signal is measured on Cr, PCr or NAA by default, and
+//! taken as 1 when the basis has none of them.
 
 use mrs_core::{Acquisition, Complex64};
 use serde::{Deserialize, Serialize};
@@ -11,6 +14,7 @@ use std::f64::consts::{LN_2, PI};
 
 /// One Gaussian line of a component.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BroadLine {
     /// Centre in ppm.
     pub ppm: f64,
@@ -22,6 +26,7 @@ pub struct BroadLine {
 
 /// A named group of Gaussian lines fitted with one amplitude.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BroadComponent {
     /// Name used in reports, e.g. `"Lip13"`.
     pub name: String,

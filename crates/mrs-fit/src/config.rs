@@ -10,7 +10,7 @@ use std::ops::Deref;
 
 /// Smooth baseline added to the model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Baseline {
     /// No baseline.
     None,
@@ -43,6 +43,7 @@ impl Default for Baseline {
 /// A soft constraint on the amplitudes: `numerator / denominator = ratio ± sd`, added to the
 /// least-squares problem as one extra residual row (a Gaussian prior).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AmplitudeRatioPrior {
     /// Basis entry in the numerator, e.g. `"Lip41"`.
     pub numerator: String,
@@ -57,6 +58,7 @@ pub struct AmplitudeRatioPrior {
 /// Prior on one basis entry's own frequency shift and Lorentzian broadening, replacing the
 /// defaults for that entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LineshapePrior {
     /// Basis entry name.
     pub name: String,
@@ -72,6 +74,7 @@ pub struct LineshapePrior {
 
 /// A named sum of amplitudes reported alongside the single entries, e.g. `tCr = Cr + PCr`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Combination {
     /// Reported name.
     pub name: String,
@@ -92,6 +95,7 @@ impl Combination {
 
 /// One tissue compartment of the voxel for water scaling.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Tissue {
     /// Name, e.g. `"GM"`.
     pub name: String,
@@ -103,19 +107,76 @@ pub struct Tissue {
     pub water_t2_s: f64,
 }
 
+/// Source of the signal that one proton of a basis entry at amplitude 1 gives, for water
+/// scaling.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum BasisScale {
+    /// Measured on the first of these entries the basis holds: the area of its real spectrum
+    /// over the window, less the median of the points outside it (which removes the offset a
+    /// halved first point adds), divided by its protons. Lorentzian tails outside the window
+    /// are lost: under 1 % for lines narrower than 4 Hz with the default windows at 3 T.
+    Measured(Vec<ScaleReference>),
+    /// Given: one proton of an entry at amplitude 1 gives this signal at `t = 0`, e.g. 1 for
+    /// a basis simulated at 1 mM with unit signal per proton.
+    Fixed {
+        /// Signal per proton, in the units of the basis FIDs.
+        signal_per_proton: f64,
+    },
+}
+
+impl Default for BasisScale {
+    /// Cr (5 protons over 2.5-4.5 ppm), else PCr (the same), else NAA (the CH3 singlet,
+    /// 3 protons over 1.7-2.3 ppm).
+    fn default() -> Self {
+        BasisScale::Measured(vec![
+            ScaleReference::new("Cr", 5.0, [2.5, 4.5]),
+            ScaleReference::new("PCr", 5.0, [2.5, 4.5]),
+            ScaleReference::new("NAA", 3.0, [1.7, 2.3]),
+        ])
+    }
+}
+
+/// A basis entry whose signal over a ppm window comes from a known number of protons.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScaleReference {
+    /// Basis entry name, e.g. `"Cr"`.
+    pub name: String,
+    /// Protons whose lines fall in the window.
+    pub protons: f64,
+    /// Window `[low, high]` in ppm.
+    pub window_ppm: [f64; 2],
+}
+
+impl ScaleReference {
+    /// Builds a reference entry `name` with `protons` protons in `window_ppm`.
+    pub fn new(name: &str, protons: f64, window_ppm: [f64; 2]) -> Self {
+        ScaleReference {
+            name: name.to_string(),
+            protons,
+            window_ppm,
+        }
+    }
+}
+
 /// Settings that turn amplitudes into concentrations with an unsuppressed water reference.
 ///
 /// The concentration of entry `j` with amplitude `a_j` is
-/// `a_j * basis_concentration_mm * water_protons * W / (A_water * exp(-TE / metabolite_t2_s))`
-/// where `W = sum over tissues of fraction * content * 1e6 / 18.015 * exp(-TE / water_t2_s)`
-/// is the visible water concentration in mM and `A_water` the water signal at `t = 0`. This
-/// assumes that basis entry `j` at amplitude 1 is `basis_concentration_mm` of the compound, with
-/// each proton contributing 1 to the basis FID's first point (the LCModel convention).
+/// `a_j * s * water_protons * W / (A_water * exp(-TE / metabolite_t2_s))`, where
+/// - `W = sum over tissues of fraction * content * 1e6 / 18.015 * exp(-TE / water_t2_s)` is
+///   the visible water concentration in mM,
+/// - `A_water` is the water signal at `t = 0`,
+/// - `s` is the signal one proton of a basis entry at amplitude 1 gives at `t = 0`
+///   ([`BasisScale`]), measured on the basis by default, so that basis sets of any scale give
+///   the same concentrations.
+///
+/// Every entry of the basis is assumed to be on one scale (LCModel's assumption too).
 ///
 /// The defaults are the recipe of the ISMRM 2016 MRS fitting challenge: 60 % grey matter
 /// (0.78 g/mL, water T2 110 ms), 40 % white matter (0.65 g/mL, 80 ms), metabolite T2 160 ms.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct WaterScaling {
     /// Tissue compartments; their fractions sum to at most 1.
     pub tissues: Vec<Tissue>,
@@ -123,8 +184,8 @@ pub struct WaterScaling {
     pub metabolite_t2_s: f64,
     /// Protons per water molecule.
     pub water_protons: f64,
-    /// Concentration in mM that amplitude 1 of a basis entry represents.
-    pub basis_concentration_mm: f64,
+    /// Source of the basis's signal per proton. Default: measured on Cr, PCr or NAA.
+    pub basis_scale: BasisScale,
     /// Echo time in seconds; `None` takes it from the data's acquisition.
     pub echo_time_s: Option<f64>,
 }
@@ -148,7 +209,7 @@ impl Default for WaterScaling {
             ],
             metabolite_t2_s: 0.160,
             water_protons: 2.0,
-            basis_concentration_mm: 1.0,
+            basis_scale: BasisScale::default(),
             echo_time_s: None,
         }
     }
@@ -157,7 +218,7 @@ impl Default for WaterScaling {
 /// Every setting of a fit. Start from [`FitConfig::default`] (brain) or [`FitConfig::liver`],
 /// change fields, then call [`FitConfig::check`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct FitConfig {
     /// Fitting window `[low, high]` in ppm. Default 0.2-4.2.
     pub window_ppm: [f64; 2],
@@ -439,7 +500,31 @@ impl WaterScaling {
         }
         positive("water.metabolite_t2_s", self.metabolite_t2_s)?;
         positive("water.water_protons", self.water_protons)?;
-        positive("water.basis_concentration_mm", self.basis_concentration_mm)?;
+        match &self.basis_scale {
+            BasisScale::Fixed { signal_per_proton } => {
+                positive("water.basis_scale.signal_per_proton", *signal_per_proton)?;
+            }
+            BasisScale::Measured(references) => {
+                if references.is_empty() {
+                    return Err(FitError::config(
+                        "water.basis_scale.measured",
+                        0,
+                        "needs at least one reference entry",
+                    ));
+                }
+                for reference in references {
+                    positive("water.basis_scale.protons", reference.protons)?;
+                    let [low, high] = reference.window_ppm;
+                    if !(low.is_finite() && high.is_finite() && low < high) {
+                        return Err(FitError::config(
+                            "water.basis_scale.window_ppm",
+                            format!("{low},{high}"),
+                            "must be finite with low < high",
+                        ));
+                    }
+                }
+            }
+        }
         if let Some(te) = self.echo_time_s {
             non_negative("water.echo_time_s", te)?;
         }

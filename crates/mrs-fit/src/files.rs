@@ -73,12 +73,18 @@ fn wrong_contents(path: &Path, expected: &'static str, found: &Contents) -> IoEr
     )
 }
 
-/// Reads a basis set in any format `mrs_io::read_any` detects as one.
+/// Reads a basis set in any format `mrs_io::read_any` detects as one. `centre_ppm` overrides
+/// the reference shift of formats that do not store it (LCModel `.BASIS` files are read at
+/// 4.65 ppm unless told otherwise; Osprey writes them at 4.68 ppm).
 ///
 /// # Errors
 /// [`FilesError::Io`] when the file cannot be read or contains no basis set.
-pub fn read_basis(path: &Path) -> Result<BasisSet, FilesError> {
-    match read_any(path, &ReadOptions::default())?.contents {
+pub fn read_basis(path: &Path, centre_ppm: Option<f64>) -> Result<BasisSet, FilesError> {
+    let options = ReadOptions {
+        reference_shift_ppm: centre_ppm,
+        ..ReadOptions::default()
+    };
+    match read_any(path, &options)?.contents {
         Contents::Basis(basis) => Ok(basis),
         other => Err(wrong_contents(path, "basis set", &other).into()),
     }

@@ -321,10 +321,10 @@ impl Fitter {
     /// the configuration.
     ///
     /// # Errors
-    /// [`FitError::WaterScaling`] when the echo time is unknown or the water signal is not
-    /// positive.
+    /// [`FitError::WaterScaling`] when the echo time is unknown, the water signal is not
+    /// positive, or the basis's signal per proton cannot be measured.
     pub fn apply_water_reference(&self, result: &mut FitResult, water: &Fid) -> Result<()> {
-        quantify::apply_water_reference(result, water, &self.config.water)
+        quantify::apply_water_reference(result, water, &self.basis, &self.config.water)
     }
 }
 

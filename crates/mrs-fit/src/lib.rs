@@ -62,10 +62,12 @@ mod quantify;
 mod search;
 
 pub use config::{
-    AmplitudeRatioPrior, Baseline, CheckedFitConfig, Combination, FitConfig, LineshapePrior,
-    Tissue, WaterScaling, LIVER_BASELINE_KNOT_SPACING_PPM,
+    AmplitudeRatioPrior, Baseline, BasisScale, CheckedFitConfig, Combination, FitConfig,
+    LineshapePrior, ScaleReference, Tissue, WaterScaling, LIVER_BASELINE_KNOT_SPACING_PPM,
 };
 pub use error::{FitError, Result};
 pub use fit::{CombinationResult, EntryResult, FitReport, FitResult, FitSpectra, Fitter};
 pub use prepare::{PpmSpectrum, MAX_FREQUENCY_MISMATCH};
-pub use quantify::{water_amplitude, WaterResult, WATER_MOLAR_MASS_G_PER_MOL};
+pub use quantify::{
+    basis_signal_per_proton, water_amplitude, WaterResult, WATER_MOLAR_MASS_G_PER_MOL,
+};

@@ -155,14 +155,22 @@ fn collect_entries(
         .filter(|e| !config.exclude.contains(&e.name))
         .map(|e| (e.name.clone(), e.fid.clone()))
         .collect();
+    let mut component_scale = None;
     for component in &config.extra_components {
         if config.exclude.contains(&component.name) || basis.get(&component.name).is_some() {
             continue;
         }
-        entries.push((
-            component.name.clone(),
-            component.fid(&basis.acquisition, basis.n_points()),
-        ));
+        let scale = *component_scale.get_or_insert_with(|| {
+            crate::quantify::basis_scale(basis, &config.water.basis_scale)
+                .map(|(per_proton, _)| per_proton)
+                .unwrap_or_else(|error| {
+                    tracing::debug!(%error, "broad lines are built at unit signal per proton");
+                    1.0
+                })
+        });
+        let mut fid = component.fid(&basis.acquisition, basis.n_points());
+        fid.iter_mut().for_each(|v| *v *= scale);
+        entries.push((component.name.clone(), fid));
     }
     if entries.is_empty() {
         return Err(FitError::EmptyBasis);

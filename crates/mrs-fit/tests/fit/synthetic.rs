@@ -2,7 +2,8 @@
 
 use crate::support::{simulate, synthetic_basis, Truth};
 use mrs_core::{Complex64, Fid};
-use mrs_fit::{AmplitudeRatioPrior, FitConfig, FitError, Fitter, PpmSpectrum};
+use mrs_fit::{AmplitudeRatioPrior, BasisScale, FitConfig, FitError, Fitter, PpmSpectrum};
+use std::f64::consts::PI;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 const MHZ: f64 = 123.2;
@@ -171,6 +172,18 @@ fn batch_reports_progress_for_every_fit() {
     assert_eq!(calls.load(Ordering::Relaxed), 6);
 }
 
+/// A water FID of amplitude `2 * 29697` (the challenge's visible water, two protons) for the
+/// acquisition of `fid`, with a 6 Hz line.
+fn challenge_water(fid: &Fid) -> Fid {
+    let water: Vec<Complex64> = (0..fid.n_points())
+        .map(|n| {
+            let t = n as f64 * fid.acquisition().dwell_time_s;
+            Complex64::new(2.0 * 29697.0 * (-PI * 6.0 * t).exp(), 0.0)
+        })
+        .collect();
+    Fid::new(water, fid.acquisition().clone()).expect("finite water FID")
+}
+
 #[test]
 fn water_reference_gives_concentrations() {
     let mut config = FitConfig::default();
@@ -185,23 +198,109 @@ fn water_reference_gives_concentrations() {
     };
     let fid = simulate(fitter.basis(), &truth, 0.0, 0);
     let mut result = fitter.fit_fid(&fid).expect("valid fit input");
-    // A water FID of amplitude 2 * 29697 makes one unit of amplitude 1 / exp(-30/160) mM.
-    let water_amplitude = 2.0 * 29697.0;
-    let water: Vec<Complex64> = (0..1024)
-        .map(|n| Complex64::new(water_amplitude * (-(n as f64) * 0.0005 * 20.0).exp(), 0.0))
-        .collect();
-    let water = Fid::new(water, fid.acquisition().clone()).expect("finite water FID");
     fitter
-        .apply_water_reference(&mut result, &water)
+        .apply_water_reference(&mut result, &challenge_water(&fid))
         .expect("water scaling");
+    // Each proton of the synthetic basis starts at 1; the measurement on Cr's 1 Hz lines loses
+    // their tails outside 2.5-4.5 ppm (0.3 %).
+    let water = result.water.as_ref().expect("water result");
+    assert_eq!(water.basis_scale_entry.as_deref(), Some("Cr"));
+    let per_proton = water.basis_signal_per_proton;
+    assert!((per_proton - 1.0).abs() < 0.005, "{per_proton}");
+    // So one unit of amplitude is per_proton / exp(-30/160) mM.
     let cr = result.entry("Cr").expect("Cr present");
-    let expected = cr.amplitude / (-0.030f64 / 0.160).exp() * 29697.0
-        / fitter.config().water.visible_water_mm(0.030);
+    let expected = cr.amplitude * per_proton / (-0.030f64 / 0.160).exp()
+        * fitter.config().water.visible_water_mm(0.030)
+        / 29697.0;
     let concentration = cr.concentration_mmol_per_l.expect("concentration set");
     assert!(
         (concentration - expected).abs() < 1e-3 * expected,
         "{concentration} vs {expected}"
     );
+    let truth_mm = 0.8 / (-0.030f64 / 0.160).exp();
+    assert!(
+        (concentration - truth_mm).abs() < 0.01 * truth_mm,
+        "Cr {concentration} mM, true {truth_mm}"
+    );
+}
+
+/// Concentrations do not depend on the basis's scale or on a halved first point of its FIDs.
+#[test]
+fn water_scaling_follows_the_basis_scale() {
+    let names = ["NAA", "Cr", "Cho"];
+    let basis = synthetic_basis(&names, 1024, 0.0005, MHZ);
+    let truth = Truth {
+        amplitudes: vec![1.0, 0.8, 0.2],
+        shift_hz: 0.0,
+        lorentzian_hz: 2.0,
+        gaussian_hz: 4.0,
+        phase0_rad: 0.0,
+    };
+    let fid = simulate(&basis, &truth, 0.0, 0);
+    let water = challenge_water(&fid);
+    let mut rescaled = mrs_core::BasisSet::new(basis.acquisition.clone()).expect("basis");
+    for name in names {
+        let mut samples = basis.fid(name).expect("entry").into_samples();
+        samples.iter_mut().for_each(|v| *v *= 1.0e-3);
+        samples[0] *= 0.5;
+        rescaled.push(name, samples).expect("finite entry");
+    }
+    let mut config = FitConfig::default();
+    config.water.echo_time_s = Some(0.030);
+    let concentration = |basis: mrs_core::BasisSet| {
+        let fitter = Fitter::new(basis, config.clone().check().expect("valid config"))
+            .expect("non-empty basis");
+        let mut result = fitter.fit_fid(&fid).expect("valid fit input");
+        fitter
+            .apply_water_reference(&mut result, &water)
+            .expect("water scaling");
+        let cr = result.entry("Cr").expect("Cr present");
+        cr.concentration_mmol_per_l.expect("concentration set")
+    };
+    let original = concentration(basis);
+    let scaled = concentration(rescaled);
+    assert!(
+        (original - scaled).abs() < 2e-3 * original,
+        "{original} vs {scaled}"
+    );
+}
+
+/// A given signal per proton is used as it is; a basis without the scale references is an
+/// error that names them.
+#[test]
+fn basis_scale_can_be_given_or_missing() {
+    let truth = Truth {
+        amplitudes: vec![1.0],
+        shift_hz: 0.0,
+        lorentzian_hz: 2.0,
+        gaussian_hz: 4.0,
+        phase0_rad: 0.0,
+    };
+    let mut config = FitConfig::default();
+    config.water.echo_time_s = Some(0.030);
+    let missing = fitter(&["Cho"], 1024, 0.0005, config.clone());
+    let fid = simulate(missing.basis(), &truth, 0.0, 0);
+    let water = challenge_water(&fid);
+    let mut result = missing.fit_fid(&fid).expect("valid fit input");
+    match missing.apply_water_reference(&mut result, &water) {
+        Err(FitError::WaterScaling { reason }) => {
+            assert!(reason.contains("Cr, PCr, NAA"), "{reason}")
+        }
+        other => panic!("expected a water-scaling error, got {other:?}"),
+    }
+    config.water.basis_scale = BasisScale::Fixed {
+        signal_per_proton: 1.0,
+    };
+    let fixed = fitter(&["Cho"], 1024, 0.0005, config);
+    fixed
+        .apply_water_reference(&mut result, &water)
+        .expect("water scaling");
+    let cho = result.entry("Cho").expect("Cho present");
+    let expected = cho.amplitude / (-0.030f64 / 0.160).exp()
+        * fixed.config().water.visible_water_mm(0.030)
+        / 29697.0;
+    let concentration = cho.concentration_mmol_per_l.expect("concentration set");
+    assert!((concentration - expected).abs() < 1e-6 * expected);
 }
 
 #[test]

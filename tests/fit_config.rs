@@ -1,0 +1,39 @@
+//! The settings file shipped for the fit example parses into a valid fit configuration.
+
+use mrs_fit::FitConfig;
+use std::path::Path;
+
+#[test]
+fn example_water_settings_parse() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/fit_water.toml");
+    let text = std::fs::read_to_string(&path).expect("settings file");
+    let config: FitConfig = toml::from_str(&text).expect("valid TOML for FitConfig");
+    let names: Vec<&str> = config
+        .water
+        .tissues
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
+    assert_eq!(names, ["GM", "WM", "CSF"]);
+    assert!((config.water.metabolite_t2_s - 0.271).abs() < 1e-12);
+    // Fields the file leaves out keep the brain defaults.
+    assert_eq!(config.baseline, FitConfig::default().baseline);
+    let checked = config.check().expect("valid settings");
+    // 55 % GM, 35 % WM and 10 % CSF at TE 35 ms.
+    let water = checked.water.visible_water_mm(0.035);
+    let expected: f64 = [(0.55, 0.78, 0.110), (0.35, 0.65, 0.080), (0.10, 0.97, 2.55)]
+        .iter()
+        .map(|(f, c, t2)| f * c * 1e6 / 18.015 * (-0.035f64 / t2).exp())
+        .sum();
+    assert!(
+        (water - expected).abs() < 1e-9 * expected,
+        "{water} vs {expected}"
+    );
+}
+
+#[test]
+fn unknown_settings_are_rejected() {
+    // A misspelt section must not silently fall back to the defaults.
+    let result: Result<FitConfig, _> = toml::from_str("[watr]\nmetabolite_t2_s = 0.2\n");
+    assert!(result.is_err(), "a misspelt table was accepted");
+}
