@@ -9,11 +9,14 @@
 //! Writes `out/concentrations.csv` (name, amplitude, crlb_percent, ratio_to_reference,
 //! concentration_mmol_per_l), `out/fit.json` and `out/fit.png`. Several `--data` files are
 //! fitted in parallel with a progress bar, each into its own subfolder. Like LCModel, a brain
-//! fit adds broad lipid and macromolecule lines when the basis has none.
+//! fit adds broad lipid and macromolecule lines when the basis has none, and LCModel's default
+//! ratio priors.
 
 use anyhow::{bail, Context};
 use clap::Parser;
-use mrs_fit::files::{read_basis, read_fit_input, read_water_reference, write_fit_outputs};
+use mrs_fit::files::{
+    read_basis, read_fit_input, read_water_reference, write_fit_outputs, FitInput,
+};
 use mrs_fit::{FitConfig, Fitter};
 use mrs_io::ReadOptions;
 use std::path::{Path, PathBuf};
@@ -41,10 +44,10 @@ struct Args {
     /// Liver model: LCModel's lipid lines and glycogen, Lip41/Lip43 prior, Lip13 reference.
     #[arg(long)]
     liver: bool,
-    /// Fit without LCModel's brain lipid and macromolecule lines, which are otherwise added
-    /// when the basis has no entry named MM*, Lip* or Mac*.
+    /// Fit without LCModel's brain defaults: the lipid and macromolecule lines added when the
+    /// basis has no entry named MM*, Lip* or Mac*, and LCModel's ratio priors.
     #[arg(long)]
-    no_broad_lines: bool,
+    no_lcmodel_defaults: bool,
     /// Spectrometer frequency in MHz, for files that lack it (LCModel .RAW).
     #[arg(long)]
     frequency_mhz: Option<f64>,
@@ -58,6 +61,10 @@ struct Args {
     /// Echo time in ms, for water scaling when the files lack it.
     #[arg(long)]
     te_ms: Option<f64>,
+    /// Correct eddy-current phase errors with the --h2o water reference before fitting
+    /// (Klose's method); the water reference itself is corrected alike.
+    #[arg(long, requires = "h2o")]
+    ecc: bool,
     /// Output folder.
     #[arg(long)]
     out: PathBuf,
@@ -103,14 +110,18 @@ fn run(args: Args) -> anyhow::Result<()> {
         config.window_ppm = [low, high];
     }
     let basis = read_basis(&args.basis, args.basis_centre_ppm)?;
-    let has_broad_lines = basis
-        .names()
+    let mut inputs = args
+        .data
         .iter()
-        .any(|n| ["MM", "Lip", "Mac"].iter().any(|p| n.starts_with(p)));
-    if !args.liver && !args.no_broad_lines && !has_broad_lines && config.extra_components.is_empty()
-    {
-        config.extra_components = mrs_fit::components::brain_lipid_mm_components();
-        tracing::info!("the basis has no lipid or macromolecule entry: adding LCModel's lines");
+        .map(|path| read_fit_input(path, &options))
+        .collect::<Result<Vec<_>, _>>()?;
+    if !args.liver && !args.no_lcmodel_defaults {
+        // The GSH prior depends on the echo time: take the first file's.
+        let echo_time_s = inputs.iter().find_map(|input| match input {
+            FitInput::Fid(fid) => fid.acquisition().echo_time_s,
+            FitInput::Ppm(_) => None,
+        });
+        config = config.with_brain_defaults(&basis, echo_time_s);
     }
     let fitter = Fitter::new(basis, config.check()?)?;
     let water = args
@@ -118,11 +129,15 @@ fn run(args: Args) -> anyhow::Result<()> {
         .as_deref()
         .map(|h2o| read_water_reference(h2o, &options))
         .transpose()?;
-    let inputs = args
-        .data
-        .iter()
-        .map(|path| read_fit_input(path, &options))
-        .collect::<Result<Vec<_>, _>>()?;
+    if let (true, Some(water)) = (args.ecc, &water) {
+        for input in &mut inputs {
+            let FitInput::Fid(fid) = input else {
+                bail!("--ecc needs time-domain data, not a .COORD spectrum");
+            };
+            fid.eddy_current_correct_mut(water)
+                .context("eddy-current correction")?;
+        }
+    }
     let bar = indicatif::ProgressBar::new(inputs.len() as u64);
     let results = fitter.fit_inputs(&inputs, |done, _| bar.set_position(done as u64));
     bar.finish_and_clear();

@@ -8,6 +8,7 @@
 //! amplitude is on the basis's scale. That signal is measured on Cr, PCr or NAA by default, and
 //! taken as 1 when the basis has none of them.
 
+use crate::config::{AmplitudeRatioPrior, LineshapePrior};
 use mrs_core::{Acquisition, Complex64};
 use serde::{Deserialize, Serialize};
 use std::f64::consts::{LN_2, PI};
@@ -133,6 +134,72 @@ pub fn brain_lipid_mm_components() -> Vec<BroadComponent> {
         BroadComponent::new("MM12", &[(1.21, 0.15, 2.0)]),
         BroadComponent::new("MM14", &[(1.43, 0.17, 2.0)]),
         BroadComponent::new("MM17", &[(1.67, 0.15, 2.0)]),
+    ]
+}
+
+/// Shift priors of LCModel 6.3's default brain lines: the SD in ppm of each line's shift
+/// (`SISDSH` in the `CHSIMU` defaults of `LCModel.f`, version 6.3-1N, BSD-3), so that broad
+/// lines cannot slide under the metabolite singlets. The Lorentzian prior is the fit's
+/// default, `lorentzian_sd_hz`.
+pub fn brain_lineshape_priors(lorentzian_sd_hz: f64) -> Vec<LineshapePrior> {
+    [
+        ("Lip13a", 0.01),
+        ("Lip13b", 0.01),
+        ("Lip09", 0.02),
+        ("MM09", 0.02),
+        ("Lip20", 0.005),
+        ("MM20", 0.005),
+        ("MM12", 0.01),
+        ("MM14", 0.02),
+        ("MM17", 0.03),
+    ]
+    .into_iter()
+    .map(|(name, shift_sd_ppm)| LineshapePrior {
+        name: name.to_string(),
+        shift_mean_ppm: 0.0,
+        shift_sd_ppm,
+        lorentzian_mean_hz: 0.0,
+        lorentzian_sd_hz,
+    })
+    .collect()
+}
+
+/// Denominator of LCModel's metabolite priors (`Big3`): creatine, NAA and three times the
+/// cholines.
+pub const BIG3: &str = "Cr+Cre+PCr+NAA+NAAG+3*Cho+3*GPC+3*PCh+3*PCho";
+
+/// LCModel 6.3's default ratio priors for brain (`CHRATO` in the `BLOCK DATA` of `LCModel.f`,
+/// version 6.3-1N, BSD-3), each skipped when the basis lacks its entries:
+/// - the lipid and macromolecule lines relative to Lip13 and MM09 (Lip09/Lip13* 0.267 ± 0.1,
+///   Lip20/Lip13* 0.15 ± 0.07, MM20/MM09 1.5 ± 0.375, MM12/MM09 0.3 ± 0.1, MM14/MM09
+///   0.75 ± 0.45, MM17/MM09 0.375 ± 0.3);
+/// - small metabolites relative to [`BIG3`] (Asp 0.05 ± 0.05, GABA 0.03 ± 0.03, Glc
+///   0.03 ± 0.03, Scyllo 0.01 ± 0.01, Tau 0.05 ± 0.05);
+/// - GSH/(Gln+GSH) 0.286 ± 0.126.
+///
+/// LCModel drops the GSH prior above an echo time of 49 ms and the Tau prior above 190 MHz,
+/// and its `-CrCH2` prior is left out here because no CrCH2 line is simulated.
+pub fn brain_ratio_priors() -> Vec<AmplitudeRatioPrior> {
+    let prior = |numerator: &str, denominator: &str, ratio: f64, sd: f64, weight: &str| {
+        AmplitudeRatioPrior {
+            weight_terms: weight.to_string(),
+            skip_if_missing: true,
+            ..AmplitudeRatioPrior::new(numerator, denominator, ratio, sd)
+        }
+    };
+    vec![
+        prior("Lip09", "Lip13*", 0.267, 0.1, "MM12"),
+        prior("Lip20", "Lip13*", 0.15, 0.07, "MM12"),
+        prior("MM20", "MM09*", 1.5, 0.375, "Lip09*"),
+        prior("MM12", "MM09*", 0.3, 0.1, "Lip09*"),
+        prior("MM14", "MM09*", 0.75, 0.45, "Lip09*"),
+        prior("MM17", "MM09*", 0.375, 0.3, "Lip09*"),
+        prior("Asp", BIG3, 0.05, 0.05, ""),
+        prior("GABA", BIG3, 0.03, 0.03, ""),
+        prior("Glc", BIG3, 0.03, 0.03, ""),
+        prior("Scyllo", BIG3, 0.01, 0.01, ""),
+        prior("Tau", BIG3, 0.05, 0.05, ""),
+        prior("GSH", "Gln+GSH", 0.286, 0.126, ""),
     ]
 }
 

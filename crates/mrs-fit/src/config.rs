@@ -5,6 +5,7 @@
 
 use crate::components::{BroadComponent, BroadLine};
 use crate::error::{FitError, Result};
+use mrs_core::BasisSet;
 use serde::{Deserialize, Serialize};
 use std::ops::Deref;
 
@@ -41,18 +42,97 @@ impl Default for Baseline {
 }
 
 /// A soft constraint on the amplitudes: `numerator / denominator = ratio ± sd`, added to the
-/// least-squares problem as one extra residual row (a Gaussian prior).
+/// least-squares problem as one extra residual row (a Gaussian prior), as LCModel's `CHRATO`.
+///
+/// The denominator is one entry or a sum of terms such as `"Cr+PCr+3*GPC"`. A term is an entry
+/// name, or a prefix ending in `*` that matches every entry starting with it (`"Lip13*"`), with
+/// an optional factor (`3*GPC`). The row `a_num - ratio * a_den = 0 ± sd * s` is linear in the
+/// amplitudes. Its scale `s` is the denominator's amplitude at the starting point, plus the
+/// amplitudes of `weight_terms` (LCModel's `+WT=`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AmplitudeRatioPrior {
     /// Basis entry in the numerator, e.g. `"Lip41"`.
     pub numerator: String,
-    /// Basis entry in the denominator, e.g. `"Lip43"`.
+    /// Denominator: an entry, e.g. `"Lip43"`, or a sum of terms.
     pub denominator: String,
     /// Expected ratio.
     pub ratio: f64,
     /// Standard deviation of the ratio.
     pub sd: f64,
+    /// Further terms that only enlarge the scale `s`, written like the denominator. Default
+    /// none.
+    #[serde(default)]
+    pub weight_terms: String,
+    /// Skip the prior when its numerator or every denominator term is missing from the basis,
+    /// and leave out missing terms, instead of raising an error. Default false.
+    #[serde(default)]
+    pub skip_if_missing: bool,
+}
+
+impl AmplitudeRatioPrior {
+    /// Builds the prior `numerator / denominator = ratio ± sd` with no weight terms, which
+    /// raises an error when an entry is missing.
+    pub fn new(numerator: &str, denominator: &str, ratio: f64, sd: f64) -> Self {
+        AmplitudeRatioPrior {
+            numerator: numerator.to_string(),
+            denominator: denominator.to_string(),
+            ratio,
+            sd,
+            weight_terms: String::new(),
+            skip_if_missing: false,
+        }
+    }
+}
+
+/// One term of a ratio prior's sum: an entry name or a prefix pattern ending in `*`, and its
+/// factor.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SumTerm {
+    pub pattern: String,
+    pub factor: f64,
+}
+
+impl SumTerm {
+    /// Tells whether `name` matches this term.
+    pub fn matches(&self, name: &str) -> bool {
+        match self.pattern.strip_suffix('*') {
+            Some(prefix) => name.starts_with(prefix),
+            None => name == self.pattern,
+        }
+    }
+}
+
+/// Parses a sum such as `"Cr+PCr+3*GPC"`; an empty string gives no terms.
+pub(crate) fn parse_sum(text: &str) -> std::result::Result<Vec<SumTerm>, &'static str> {
+    if text.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    text.split('+')
+        .map(|term| {
+            let term = term.trim();
+            let (factor, pattern) = match term.split_once('*') {
+                Some((head, rest)) if !rest.is_empty() => {
+                    let factor = head
+                        .trim()
+                        .parse::<f64>()
+                        .map_err(|_| "a factor must be a number, as in 3*GPC")?;
+                    (factor, rest.trim())
+                }
+                _ => (1.0, term),
+            };
+            if pattern.is_empty() || pattern == "*" {
+                return Err("every term must name an entry or a prefix such as Lip13*");
+            }
+            if !(factor.is_finite() && factor > 0.0) {
+                return Err("factors must be positive");
+            }
+            Ok(SumTerm {
+                pattern: pattern.to_string(),
+                factor,
+            })
+        })
+        .collect()
 }
 
 /// Prior on one basis entry's own frequency shift and Lorentzian broadening, replacing the
@@ -322,6 +402,38 @@ impl Default for FitConfig {
 pub const LIVER_BASELINE_KNOT_SPACING_PPM: f64 = 1.0;
 
 impl FitConfig {
+    /// Adds LCModel's brain defaults for a fit with `basis`.
+    ///
+    /// - LCModel's lipid and macromolecule lines
+    ///   ([`crate::components::brain_lipid_mm_components`]) with their shift priors
+    ///   ([`crate::components::brain_lineshape_priors`]), when the basis has no entry named
+    ///   `MM*`, `Lip*` or `Mac*` and no extra components are set.
+    /// - LCModel's ratio priors ([`crate::components::brain_ratio_priors`]), when no ratio
+    ///   priors are set. Like LCModel, the GSH prior is left out when `echo_time_s` is above
+    ///   49 ms.
+    pub fn with_brain_defaults(mut self, basis: &BasisSet, echo_time_s: Option<f64>) -> Self {
+        let has_broad_lines = basis
+            .names()
+            .iter()
+            .any(|n| ["MM", "Lip", "Mac"].iter().any(|p| n.starts_with(p)));
+        if !has_broad_lines && self.extra_components.is_empty() {
+            self.extra_components = crate::components::brain_lipid_mm_components();
+            let added = crate::components::brain_lineshape_priors(self.entry_lorentzian_sd_hz);
+            for prior in added {
+                if !self.lineshape_priors.iter().any(|p| p.name == prior.name) {
+                    self.lineshape_priors.push(prior);
+                }
+            }
+        }
+        if self.ratio_priors.is_empty() {
+            self.ratio_priors = crate::components::brain_ratio_priors();
+            if echo_time_s.is_some_and(|te| te > 0.049) {
+                self.ratio_priors.retain(|p| p.numerator != "GSH");
+            }
+        }
+        self
+    }
+
     /// Settings for liver spectra: LCModel's liver lipid lines and glycogen as broad
     /// components ([`crate::components::liver_components`]), the `Lip41/Lip43 = 1 ± 0.02`
     /// prior of LCModel's liver models, `Lip13` as the reference, LCModel's liver sums, a
@@ -330,12 +442,7 @@ impl FitConfig {
     pub fn liver() -> Self {
         FitConfig {
             extra_components: crate::components::liver_components(),
-            ratio_priors: vec![AmplitudeRatioPrior {
-                numerator: "Lip41".to_string(),
-                denominator: "Lip43".to_string(),
-                ratio: 1.0,
-                sd: 0.02,
-            }],
+            ratio_priors: vec![AmplitudeRatioPrior::new("Lip41", "Lip43", 1.0, 0.02)],
             reference: vec!["Lip13".to_string()],
             combinations: vec![
                 Combination::new("L09+L13+L16", &["Lip09", "Lip13", "Lip16"]),
@@ -448,6 +555,31 @@ impl FitConfig {
                     "numerator and denominator must differ",
                 ));
             }
+            if prior.numerator.trim().is_empty() || prior.numerator.contains(['*', '+']) {
+                return Err(FitError::config(
+                    "ratio_priors.numerator",
+                    &prior.numerator,
+                    "must name one entry",
+                ));
+            }
+            let denominator =
+                parse_sum(&prior.denominator).map_err(|reason| FitError::InvalidConfig {
+                    name: "ratio_priors.denominator",
+                    value: prior.denominator.clone(),
+                    reason,
+                })?;
+            if denominator.is_empty() {
+                return Err(FitError::config(
+                    "ratio_priors.denominator",
+                    &prior.denominator,
+                    "must name at least one entry",
+                ));
+            }
+            parse_sum(&prior.weight_terms).map_err(|reason| FitError::InvalidConfig {
+                name: "ratio_priors.weight_terms",
+                value: prior.weight_terms.clone(),
+                reason,
+            })?;
         }
         for component in &self.extra_components {
             check_component(component)?;
@@ -610,6 +742,20 @@ fn non_negative(name: &'static str, value: f64) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sums_parse_into_terms() {
+        let terms = parse_sum("Cr + PCr+3*GPC+Lip13*").expect("valid sum");
+        let patterns: Vec<&str> = terms.iter().map(|t| t.pattern.as_str()).collect();
+        assert_eq!(patterns, ["Cr", "PCr", "GPC", "Lip13*"]);
+        assert_eq!(terms[2].factor.to_bits(), 3.0f64.to_bits());
+        assert!(terms[3].matches("Lip13a"));
+        assert!(!terms[3].matches("Lip1"));
+        assert!(parse_sum("").expect("empty sum").is_empty());
+        assert!(parse_sum("x*GPC").is_err());
+        assert!(parse_sum("Cr++PCr").is_err());
+        assert!(parse_sum("0*Cr").is_err());
+    }
 
     #[test]
     fn default_config_is_valid() {

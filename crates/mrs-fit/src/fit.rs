@@ -1,7 +1,7 @@
 //! The fitter: starting values, Levenberg-Marquardt on the nonlinear parameters, Cramér-Rao
 //! bounds and the report.
 
-use crate::config::CheckedFitConfig;
+use crate::config::{parse_sum, AmplitudeRatioPrior, CheckedFitConfig};
 use crate::error::{FitError, Result};
 use crate::model::{Layout, Model, NonlinearPriors, RatioRow, State};
 use crate::prepare::{prepare_fid, prepare_ppm, PpmSpectrum, Prepared, ResampleCache};
@@ -358,15 +358,9 @@ fn run(prep: &Prepared, config: &CheckedFitConfig) -> Result<FitResult> {
     }
     let mut ratio_priors = Vec::new();
     for prior in &config.ratio_priors {
-        if is_dropped(&prior.numerator) || is_dropped(&prior.denominator) {
-            tracing::debug!(numerator = %prior.numerator, denominator = %prior.denominator, "ratio prior dropped with its entry");
-            continue;
+        if let Some(resolved) = resolve_ratio_prior(prior, &prep.names, &prep.dropped)? {
+            ratio_priors.push((prior, resolved));
         }
-        let indices = (
-            index_of(&prior.numerator, "ratio_priors")?,
-            index_of(&prior.denominator, "ratio_priors")?,
-        );
-        ratio_priors.push((prior, indices));
     }
 
     let n_linear = n_entries + prep.baseline.columns.len() * if prep.complex { 2 } else { 1 };
@@ -450,18 +444,22 @@ fn run(prep: &Prepared, config: &CheckedFitConfig) -> Result<FitResult> {
     let max_amplitude = start.amplitudes.iter().fold(0.0f64, |m, a| m.max(*a));
     let ratio_rows = ratio_priors
         .iter()
-        .map(|&(prior, (numerator, denominator))| {
+        .map(|(prior, resolved)| {
             // The row is linear in the amplitudes, so the SD of the ratio is turned into a
-            // weight with the denominator's amplitude at the starting point.
-            let denominator_scale = start.amplitudes[denominator]
-                .max(1e-3 * max_amplitude)
-                .max(f64::MIN_POSITIVE);
-            RatioRow {
-                numerator,
-                denominator,
-                ratio: prior.ratio,
-                weight: prior_sigma / (prior.sd * denominator_scale),
-            }
+            // weight with the denominator's (and weight terms') amplitude at the starting point.
+            let scale: f64 = resolved
+                .denominator
+                .iter()
+                .chain(&resolved.weight_terms)
+                .map(|&(k, factor)| factor * start.amplitudes[k])
+                .sum();
+            let scale = scale.max(1e-3 * max_amplitude).max(f64::MIN_POSITIVE);
+            RatioRow::new(
+                resolved.numerator,
+                &resolved.denominator,
+                prior.ratio,
+                prior_sigma / (prior.sd * scale),
+            )
         })
         .collect();
     let model = Model::new(
@@ -807,6 +805,67 @@ fn tallest_peak_fwhm(ppm: &[f64], fit: &[f64], baseline: &[f64]) -> (f64, f64) {
     }
 }
 
+/// Entry indices of a ratio prior: its numerator, and its denominator and weight terms with
+/// their factors.
+struct ResolvedRatioPrior {
+    numerator: usize,
+    denominator: Vec<(usize, f64)>,
+    weight_terms: Vec<(usize, f64)>,
+}
+
+/// Finds the entries of `prior` among `names`. Entries left out for lack of signal in the
+/// window (`dropped`) are left out of the prior, and so are missing entries when the prior
+/// allows it. `None` means the prior has nothing left to act on.
+fn resolve_ratio_prior(
+    prior: &AmplitudeRatioPrior,
+    names: &[String],
+    dropped: &[String],
+) -> Result<Option<ResolvedRatioPrior>> {
+    let missing = |name: &str| FitError::UnknownName {
+        name: name.to_string(),
+        field: "ratio_priors",
+        available: names.join(", "),
+    };
+    let skip = |reason: &str| {
+        tracing::debug!(numerator = %prior.numerator, denominator = %prior.denominator, reason, "ratio prior skipped");
+        Ok(None)
+    };
+    let numerator = match names.iter().position(|n| *n == prior.numerator) {
+        Some(index) => index,
+        None if dropped.contains(&prior.numerator) => return skip("numerator dropped"),
+        None if prior.skip_if_missing => return skip("numerator missing"),
+        None => return Err(missing(&prior.numerator)),
+    };
+    let resolve = |text: &str| -> Result<Vec<(usize, f64)>> {
+        let terms = parse_sum(text).map_err(|reason| FitError::InvalidConfig {
+            name: "ratio_priors",
+            value: text.to_string(),
+            reason,
+        })?;
+        let mut indices = Vec::new();
+        for term in terms {
+            let matched: Vec<usize> = (0..names.len())
+                .filter(|&k| term.matches(&names[k]))
+                .collect();
+            let dropped_match = dropped.iter().any(|d| term.matches(d));
+            if matched.is_empty() && !dropped_match && !prior.skip_if_missing {
+                return Err(missing(&term.pattern));
+            }
+            indices.extend(matched.into_iter().map(|k| (k, term.factor)));
+        }
+        Ok(indices)
+    };
+    let denominator = resolve(&prior.denominator)?;
+    if denominator.is_empty() {
+        return skip("no denominator entry");
+    }
+    Ok(Some(ResolvedRatioPrior {
+        numerator,
+        denominator,
+        weight_terms: resolve(&prior.weight_terms)?,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -875,12 +934,9 @@ mod tests {
         };
         config
             .ratio_priors
-            .push(crate::config::AmplitudeRatioPrior {
-                numerator: "M1".to_string(),
-                denominator: "M0".to_string(),
-                ratio: 0.7,
-                sd: 0.1,
-            });
+            .push(crate::config::AmplitudeRatioPrior::new(
+                "M1", "M0", 0.7, 0.1,
+            ));
         let config = config.check().expect("valid config");
         let prep =
             prepare_fid(&fid, &basis, &config, &ResampleCache::default()).expect("valid input");
@@ -897,12 +953,7 @@ mod tests {
             entry_lorentzian_mean_hz: vec![0.0, 1.0, 0.0],
             entry_lorentzian_weight: vec![0.1, 0.2, 0.3],
         };
-        let ratio_rows = vec![RatioRow {
-            numerator: 1,
-            denominator: 0,
-            ratio: 0.7,
-            weight: 3.0,
-        }];
+        let ratio_rows = vec![RatioRow::new(1, &[(0, 1.0), (2, 2.0)], 0.7, 3.0)];
         let model = Model::new(&prep, layout, 3.7, 6.0, priors, ratio_rows);
         let start = crate::model::Nonlinear {
             phase0_rad: 0.35,

@@ -41,6 +41,10 @@
 //! # Limitations
 //!
 //! - The ratio prior is linearised with the denominator's amplitude at the starting point.
+//! - The lineshape is Voigt (shared Lorentzian and Gaussian plus a Lorentzian per entry); there
+//!   is no free-form lineshape as in LCModel. On in-vivo spectra with distorted lines, broad
+//!   multiplets can take up the skirts of the singlets, so ratios of small metabolites move
+//!   with the priors ([`FitConfig::with_brain_defaults`] adds LCModel's).
 //! - CRLBs assume white Gaussian noise and a correct model; they do not include baseline
 //!   misfit beyond what the residual SD absorbs.
 //! - The data's echo time is needed for water scaling; it is not used otherwise (the basis

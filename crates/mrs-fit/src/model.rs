@@ -79,13 +79,26 @@ pub(crate) struct Nonlinear {
     pub entry_lorentzian_hz: Vec<f64>,
 }
 
-/// A soft constraint `weight * (a[numerator] - ratio * a[denominator]) = 0`.
+/// A soft constraint `sum over (k, c) of c * a[k] = 0`, each entry `k` listed once.
 #[derive(Debug, Clone)]
 pub(crate) struct RatioRow {
-    pub numerator: usize,
-    pub denominator: usize,
-    pub ratio: f64,
-    pub weight: f64,
+    pub coefficients: Vec<(usize, f64)>,
+}
+
+impl RatioRow {
+    /// Builds the row `weight * (a[numerator] - ratio * sum of factor * a[k])`, merging an
+    /// entry that appears more than once (the numerator may be in the denominator too).
+    pub fn new(numerator: usize, denominator: &[(usize, f64)], ratio: f64, weight: f64) -> Self {
+        let mut coefficients: Vec<(usize, f64)> = vec![(numerator, weight)];
+        for &(k, factor) in denominator {
+            let value = -weight * ratio * factor;
+            match coefficients.iter_mut().find(|(j, _)| *j == k) {
+                Some((_, c)) => *c += value,
+                None => coefficients.push((k, value)),
+            }
+        }
+        RatioRow { coefficients }
+    }
 }
 
 /// Priors on the nonlinear parameters: residual rows `weight * (value - mean)`.
@@ -371,11 +384,8 @@ impl<'a> Model<'a> {
         if k < n_entries {
             let base = self.n_blocks() * self.n_penalty_rows_per_block;
             for (r, row) in self.ratio_rows.iter().enumerate() {
-                if row.numerator == k {
-                    rows.push((base + r, row.weight));
-                }
-                if row.denominator == k {
-                    rows.push((base + r, -row.weight * row.ratio));
+                if let Some(&(_, c)) = row.coefficients.iter().find(|(j, _)| *j == k) {
+                    rows.push((base + r, c));
                 }
             }
         } else {
@@ -456,12 +466,11 @@ impl<'a> Model<'a> {
             }
         }
         for row in &self.ratio_rows {
-            let (a, b) = (row.numerator, row.denominator);
-            let (wa, wb) = (row.weight, -row.weight * row.ratio);
-            gram[a * p + a] += wa * wa;
-            gram[b * p + b] += wb * wb;
-            gram[a * p + b] += wa * wb;
-            gram[b * p + a] += wa * wb;
+            for &(a, ca) in &row.coefficients {
+                for &(b, cb) in &row.coefficients {
+                    gram[a * p + b] += ca * cb;
+                }
+            }
         }
         (gram, rhs)
     }

@@ -119,8 +119,8 @@ impl WaterScaling {
 /// 1 Hz lines with the default Cr window at 3 T, 1.4 % for 4 Hz lines.
 ///
 /// # Errors
-/// [`FitError::WaterScaling`] when the entry is missing, the window holds none or all of the
-/// points, or the sum is not positive (a basis entry that is not in absorption phase).
+/// [`FitError::WaterScaling`] when the entry is missing, the window contains none or all of
+/// the points, or the sum is not positive (a basis entry that is not in absorption phase).
 pub fn basis_signal_per_proton(basis: &BasisSet, reference: &ScaleReference) -> Result<f64> {
     let mut fid = basis
         .fid(&reference.name)

@@ -172,8 +172,8 @@ fn batch_reports_progress_for_every_fit() {
     assert_eq!(calls.load(Ordering::Relaxed), 6);
 }
 
-/// A water FID of amplitude `2 * 29697` (the challenge's visible water, two protons) for the
-/// acquisition of `fid`, with a 6 Hz line.
+/// Builds a water FID of amplitude `2 * 29697` (the challenge's visible water, two protons) for
+/// the acquisition of `fid`, with a 6 Hz line.
 fn challenge_water(fid: &Fid) -> Fid {
     let water: Vec<Complex64> = (0..fid.n_points())
         .map(|n| {
@@ -238,6 +238,7 @@ fn water_scaling_follows_the_basis_scale() {
     };
     let fid = simulate(&basis, &truth, 0.0, 0);
     let water = challenge_water(&fid);
+
     let mut rescaled = mrs_core::BasisSet::new(basis.acquisition.clone()).expect("basis");
     for name in names {
         let mut samples = basis.fid(name).expect("entry").into_samples();
@@ -245,6 +246,7 @@ fn water_scaling_follows_the_basis_scale() {
         samples[0] *= 0.5;
         rescaled.push(name, samples).expect("finite entry");
     }
+
     let mut config = FitConfig::default();
     config.water.echo_time_s = Some(0.030);
     let concentration = |basis: mrs_core::BasisSet| {
@@ -257,6 +259,7 @@ fn water_scaling_follows_the_basis_scale() {
         let cr = result.entry("Cr").expect("Cr present");
         cr.concentration_mmol_per_l.expect("concentration set")
     };
+
     let original = concentration(basis);
     let scaled = concentration(rescaled);
     assert!(
@@ -288,6 +291,7 @@ fn basis_scale_can_be_given_or_missing() {
         }
         other => panic!("expected a water-scaling error, got {other:?}"),
     }
+
     config.water.basis_scale = BasisScale::Fixed {
         signal_per_proton: 1.0,
     };
@@ -351,12 +355,7 @@ fn ppm_axis_length_mismatch_is_rejected() {
 #[test]
 fn unknown_ratio_prior_name_is_rejected() {
     let config = FitConfig {
-        ratio_priors: vec![AmplitudeRatioPrior {
-            numerator: "NAA".to_string(),
-            denominator: "Nope".to_string(),
-            ratio: 1.0,
-            sd: 0.1,
-        }],
+        ratio_priors: vec![AmplitudeRatioPrior::new("NAA", "Nope", 1.0, 0.1)],
         ..FitConfig::default()
     };
     let fitter = fitter(&["NAA", "Cr"], 1024, 0.0005, config);
@@ -376,4 +375,57 @@ fn unknown_ratio_prior_name_is_rejected() {
         fitter.fit_fid(&fid),
         Err(FitError::UnknownName { .. })
     ));
+}
+
+/// A tight prior on a sum, `Tau / (NAA + 2 Cr) = 0.05 ± 0.00001`, keeps Tau at 0.05 times the
+/// sum even though the spectrum has three times as much.
+#[test]
+fn sum_ratio_prior_constrains_amplitudes() {
+    let mut prior = AmplitudeRatioPrior::new("Tau", "NAA+2*Cr", 0.05, 1e-5);
+    prior.weight_terms = "Cho".to_string();
+    let config = FitConfig {
+        ratio_priors: vec![prior],
+        ..FitConfig::default()
+    };
+    let fitter = fitter(&["NAA", "Cr", "Cho", "Tau"], 1024, 0.0005, config);
+    let truth = Truth {
+        amplitudes: vec![1.0, 0.8, 0.25, 0.39],
+        shift_hz: 0.0,
+        lorentzian_hz: 2.0,
+        gaussian_hz: 4.0,
+        phase0_rad: 0.0,
+    };
+    let fid = simulate(fitter.basis(), &truth, 0.01, 3);
+    let result = fitter.fit_fid(&fid).expect("valid fit input");
+    let amplitude = |name: &str| result.entry(name).expect("entry").amplitude;
+    let ratio = amplitude("Tau") / (amplitude("NAA") + 2.0 * amplitude("Cr"));
+    assert!((ratio - 0.05).abs() < 0.005, "Tau / (NAA + 2 Cr) = {ratio}");
+}
+
+/// A prior marked `skip_if_missing` whose entries the basis lacks changes nothing.
+#[test]
+fn missing_prior_entries_can_be_skipped() {
+    let truth = Truth {
+        amplitudes: vec![1.0, 0.8],
+        shift_hz: 0.0,
+        lorentzian_hz: 2.0,
+        gaussian_hz: 4.0,
+        phase0_rad: 0.0,
+    };
+    let plain = fitter(&["NAA", "Cr"], 1024, 0.0005, FitConfig::default());
+    let fid = simulate(plain.basis(), &truth, 0.01, 4);
+    let expected = plain.fit_fid(&fid).expect("valid fit input");
+    let mut missing_numerator = AmplitudeRatioPrior::new("GABA", "NAA+Cr", 0.03, 0.03);
+    missing_numerator.skip_if_missing = true;
+    let mut missing_denominator = AmplitudeRatioPrior::new("NAA", "Gln+GSH", 0.3, 0.1);
+    missing_denominator.skip_if_missing = true;
+    let config = FitConfig {
+        ratio_priors: vec![missing_numerator, missing_denominator],
+        ..FitConfig::default()
+    };
+    let skipping = fitter(&["NAA", "Cr"], 1024, 0.0005, config);
+    let result = skipping.fit_fid(&fid).expect("priors skipped");
+    for (a, b) in result.entries.iter().zip(&expected.entries) {
+        assert_eq!(a.amplitude.to_bits(), b.amplitude.to_bits(), "{}", a.name);
+    }
 }
