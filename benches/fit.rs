@@ -27,6 +27,11 @@ fn fit_benchmark(c: &mut Criterion) {
         exclude: vec!["Gly".to_string()],
         ..FitConfig::default()
     };
+    // The same fit with LCModel's ratio priors (the basis has its own macromolecules, so no
+    // broad lines are added).
+    let with_priors = config.clone().with_brain_defaults(&basis, Some(0.030));
+    let fitter_priors =
+        Fitter::new(basis.clone(), with_priors.check().expect("valid config")).expect("basis");
     let fitter = Fitter::new(basis, config.check().expect("valid config")).expect("basis");
     let options = ReadOptions {
         spectrometer_frequency_mhz: Some(123.2),
@@ -37,10 +42,15 @@ fn fit_benchmark(c: &mut Criterion) {
     let fid = Fid::new(file.fid_samples(), file.acquisition.clone()).expect("finite data");
     let result = fitter.fit_fid(&fid).expect("valid input");
     assert_eq!(result.entries.len(), 20, "20 fitted entries");
+    let result = fitter_priors.fit_fid(&fid).expect("valid input");
+    assert_eq!(result.entries.len(), 20, "20 fitted entries");
     let mut group = c.benchmark_group("fit");
     group.sample_size(20);
     group.bench_function("2048pts_20_entries_spline_baseline", |b| {
         b.iter(|| fitter.fit_fid(black_box(&fid)).expect("valid input"))
+    });
+    group.bench_function("2048pts_20_entries_lcmodel_priors", |b| {
+        b.iter(|| fitter_priors.fit_fid(black_box(&fid)).expect("valid input"))
     });
     group.finish();
 }
