@@ -15,7 +15,7 @@
 use anyhow::{bail, Context};
 use clap::Parser;
 use mrs_fit::files::{
-    read_basis, read_fit_input, read_water_reference, write_fit_outputs, FitInput,
+    read_basis, read_fit_config, read_fit_input, read_water_reference, write_fit_outputs, FitInput,
 };
 use mrs_fit::{FitConfig, Fitter};
 use mrs_io::ReadOptions;
@@ -95,11 +95,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         bail!("--h2o applies to a single --data file");
     }
     let mut config = match (&args.config, args.liver) {
-        (Some(path), _) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?
-        }
+        (Some(path), _) => read_fit_config(path)?,
         (None, true) => FitConfig::liver(),
         (None, false) => FitConfig::default(),
     };
@@ -117,10 +113,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         .collect::<Result<Vec<_>, _>>()?;
     if !args.liver && !args.no_lcmodel_defaults {
         // The GSH prior depends on the echo time: take the first file's.
-        let echo_time_s = inputs.iter().find_map(|input| match input {
-            FitInput::Fid(fid) => fid.acquisition().echo_time_s,
-            FitInput::Ppm(_) => None,
-        });
+        let echo_time_s = inputs.iter().find_map(FitInput::echo_time_s);
         config = config.with_brain_defaults(&basis, echo_time_s);
     }
     let fitter = Fitter::new(basis, config.check()?)?;
@@ -131,11 +124,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         .transpose()?;
     if let (true, Some(water)) = (args.ecc, &water) {
         for input in &mut inputs {
-            let FitInput::Fid(fid) = input else {
-                bail!("--ecc needs time-domain data, not a .COORD spectrum");
-            };
-            fid.eddy_current_correct_mut(water)
-                .context("eddy-current correction")?;
+            input.eddy_current_correct(water)?;
         }
     }
     let bar = indicatif::ProgressBar::new(inputs.len() as u64);

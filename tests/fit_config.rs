@@ -1,13 +1,13 @@
 //! The settings file shipped for the fit example parses into a valid fit configuration.
 
+use mrs_fit::files::{read_fit_config, FilesError};
 use mrs_fit::FitConfig;
 use std::path::Path;
 
 #[test]
 fn example_water_settings_parse() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/fit_water.toml");
-    let text = std::fs::read_to_string(&path).expect("settings file");
-    let config: FitConfig = toml::from_str(&text).expect("valid TOML for FitConfig");
+    let config = read_fit_config(&path).expect("valid settings file");
     let names: Vec<&str> = config
         .water
         .tissues
@@ -34,6 +34,17 @@ fn example_water_settings_parse() {
 #[test]
 fn unknown_settings_are_rejected() {
     // A misspelt section must not silently fall back to the defaults.
-    let result: Result<FitConfig, _> = toml::from_str("[watr]\nmetabolite_t2_s = 0.2\n");
-    assert!(result.is_err(), "a misspelt table was accepted");
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let path = dir.path().join("settings.toml");
+    std::fs::write(&path, "[watr]\nmetabolite_t2_s = 0.2\n").expect("write settings");
+    match read_fit_config(&path) {
+        Err(FilesError::Settings {
+            path: reported,
+            source,
+        }) => {
+            assert_eq!(reported, path);
+            assert!(source.to_string().contains("watr"), "{source}");
+        }
+        other => panic!("expected a settings error, got {other:?}"),
+    }
 }

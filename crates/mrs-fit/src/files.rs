@@ -38,6 +38,14 @@ pub enum FilesError {
     /// The figure could not be drawn or written.
     #[error(transparent)]
     Plot(#[from] PlotError),
+    /// A settings file is not a valid TOML `FitConfig`.
+    #[error("invalid fit settings in {path}: {source}")]
+    Settings {
+        /// Settings file.
+        path: PathBuf,
+        /// The parser's error, with the line and the field.
+        source: toml::de::Error,
+    },
     /// The result could not be serialised to JSON.
     #[error("serialising the fit result for {path} failed: {source}")]
     Json {
@@ -57,6 +65,32 @@ pub enum FitInput {
     Ppm(PpmSpectrum),
 }
 
+impl FitInput {
+    /// Applies Klose's eddy-current correction with `water`
+    /// ([`Fid::eddy_current_correct_mut`]).
+    ///
+    /// # Errors
+    /// [`FitError::Core`] when the water FID is shorter or sampled differently, and
+    /// [`FitError::Shape`] for a `.COORD` spectrum, which has no FID to correct.
+    pub fn eddy_current_correct(&mut self, water: &Fid) -> crate::Result<()> {
+        match self {
+            FitInput::Fid(fid) => Ok(fid.eddy_current_correct_mut(water)?),
+            FitInput::Ppm(_) => Err(FitError::Shape {
+                detail: "eddy-current correction needs a time-domain signal, not a ppm spectrum"
+                    .to_string(),
+            }),
+        }
+    }
+
+    /// Echo time of a time-domain input, when its file gives one.
+    pub fn echo_time_s(&self) -> Option<f64> {
+        match self {
+            FitInput::Fid(fid) => fid.acquisition().echo_time_s,
+            FitInput::Ppm(_) => None,
+        }
+    }
+}
+
 fn wrong_contents(path: &Path, expected: &'static str, found: &Contents) -> IoError {
     let detail = match found {
         Contents::Signal(_) => "the file contains a time-domain signal",
@@ -71,6 +105,21 @@ fn wrong_contents(path: &Path, expected: &'static str, found: &Contents) -> IoEr
             detail: detail.to_string(),
         },
     )
+}
+
+/// Reads fit settings from a TOML file: any field of [`crate::FitConfig`], the others keeping
+/// their defaults. Unknown fields are rejected. The settings are not checked here; call
+/// [`crate::FitConfig::check`].
+///
+/// # Errors
+/// [`FilesError::Io`] when the file cannot be read, [`FilesError::Settings`] when it is not
+/// valid TOML for a `FitConfig`.
+pub fn read_fit_config(path: &Path) -> Result<crate::FitConfig, FilesError> {
+    let text = std::fs::read_to_string(path).map_err(|e| IoError::new(path, ErrorKind::Os(e)))?;
+    toml::from_str(&text).map_err(|source| FilesError::Settings {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Reads a basis set in any format `mrs_io::read_any` detects as one. `centre_ppm` overrides
