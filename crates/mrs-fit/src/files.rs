@@ -124,7 +124,7 @@ pub fn read_fit_config(path: &Path) -> Result<crate::FitConfig, FilesError> {
 
 /// Reads a basis set in any format `mrs_io::read_any` detects as one. `centre_ppm` overrides
 /// the reference shift of formats that do not store it (LCModel `.BASIS` files are read at
-/// 4.65 ppm unless told otherwise; Osprey writes them at 4.68 ppm).
+/// 4.65 ppm unless `centre_ppm` is given; Osprey writes them at 4.68 ppm).
 ///
 /// # Errors
 /// [`FilesError::Io`] when the file cannot be read or contains no basis set.
