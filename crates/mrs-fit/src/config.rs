@@ -152,6 +152,59 @@ pub struct LineshapePrior {
     pub lorentzian_sd_hz: f64,
 }
 
+/// Maximum number of points on each side of the centre of a [`FreeLineshape`] kernel.
+pub const MAX_FREE_LINESHAPE_SIDES: usize = 64;
+
+/// Free-form lineshape after LCModel's (Provencher, Magn Reson Med 1993;30:672). Every basis
+/// entry is convolved with one common real kernel `S` on a frequency grid, on top of the
+/// Voigt broadening. Lineshapes with shoulders (eddy currents, B0 inhomogeneity) are then
+/// fitted by the kernel rather than taken up by broad multiplets.
+///
+/// The kernel has `2 n + 1` points `S_{-n}..S_n` at offsets `s * step` (Hz), with
+/// `n = round(half_width_hz / step)` and `step` the multiple of the model's frequency bin
+/// nearest `step_hz` (at least one bin). It sums to 1: the `2 n` off-centre values are fitted
+/// and `S_0 = 1 - sum of the others`, so the amplitudes keep their meaning. It starts as a
+/// delta (`S_0 = 1`), the Voigt model. The second differences of its departure from that
+/// delta, `D_{s-1} - 2 D_s + D_{s+1}` with `D = S - delta` (and `D = 0` beyond both ends), are
+/// Gaussian priors of SD `curvature_sd`, added as residual rows like the other priors: each
+/// row is `sigma * difference / curvature_sd`, with `sigma` the noise SD of the spectrum.
+///
+/// Unlike LCModel, whose kernel carries all the inhomogeneous broadening (it has no Gaussian
+/// term) and is smoothed as a whole, the Voigt terms here carry the main line and the kernel
+/// adds a smooth correction (shoulders, skirts) around the delta, so a spectrum the Voigt
+/// model fits costs nothing. Smoothing the whole kernel would penalise the delta and force a
+/// broad kernel onto narrow lines. The kernel's centroid `sum_s s S_s` is held at 0 by a further row (SD 0.01
+/// steps): a kernel off centre moves every line like the global shift, which is fitted
+/// already. The kernel may go negative; the values and CRLBs include its correlations with
+/// the other parameters.
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FreeLineshape {
+    /// Half-width of the kernel in Hz. Default 6 Hz (0.05 ppm at 3 T): room for a shoulder
+    /// a few Hz from the main line.
+    pub half_width_hz: f64,
+    /// Grid step of the kernel in Hz, rounded to a multiple of the model's frequency bin.
+    /// Default 1 Hz, about the frequency resolution of a 1 s acquisition.
+    pub step_hz: f64,
+    /// Prior SD of each second difference of the kernel's departure from a delta (the kernel
+    /// sums to 1). Smaller values keep the kernel closer to a delta and smoother. Default
+    /// 0.005: on the Philips PRESS brain spectra of the test data the kernel then departs
+    /// from the delta by at most about 0.1 per point, while 0.02 gave lobes of -0.25 beside
+    /// the centre.
+    pub curvature_sd: f64,
+}
+
+impl Default for FreeLineshape {
+    fn default() -> Self {
+        FreeLineshape {
+            half_width_hz: 6.0,
+            step_hz: 1.0,
+            curvature_sd: 0.005,
+        }
+    }
+}
+
 /// A named sum of amplitudes reported alongside the single entries, e.g. `tCr = Cr + PCr`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -351,6 +404,9 @@ pub struct FitConfig {
     pub combinations: Vec<Combination>,
     /// Water-scaling settings, used when a water reference is given.
     pub water: WaterScaling,
+    /// Free-form lineshape convolved with every entry on top of the Voigt broadening.
+    /// Default `None` (Voigt only).
+    pub lineshape: Option<FreeLineshape>,
     /// Maximum number of residual evaluations of the Levenberg-Marquardt solver, per
     /// parameter plus one (the solver's `patience`). Default 100.
     pub max_evaluations_per_parameter: usize,
@@ -390,6 +446,7 @@ impl Default for FitConfig {
                 Combination::new("Glx", &["Glu", "Gln"]),
             ],
             water: WaterScaling::default(),
+            lineshape: None,
             max_evaluations_per_parameter: 100,
             tolerance: 1e-7,
         }
@@ -585,6 +642,19 @@ impl FitConfig {
             check_component(component)?;
         }
         self.water.check()?;
+        if let Some(lineshape) = &self.lineshape {
+            positive("lineshape.half_width_hz", lineshape.half_width_hz)?;
+            positive("lineshape.step_hz", lineshape.step_hz)?;
+            positive("lineshape.curvature_sd", lineshape.curvature_sd)?;
+            let sides = lineshape.half_width_hz / lineshape.step_hz;
+            if sides > MAX_FREE_LINESHAPE_SIDES as f64 {
+                return Err(FitError::config(
+                    "lineshape.half_width_hz",
+                    lineshape.half_width_hz,
+                    "must be at most 64 grid steps (lineshape.step_hz)",
+                ));
+            }
+        }
         if self.max_evaluations_per_parameter == 0 {
             return Err(FitError::config(
                 "max_evaluations_per_parameter",
@@ -761,6 +831,49 @@ mod tests {
     fn default_config_is_valid() {
         assert!(FitConfig::default().check().is_ok());
         assert!(FitConfig::liver().check().is_ok());
+    }
+
+    #[test]
+    fn free_lineshape_settings_are_checked() {
+        let with = |lineshape: FreeLineshape| FitConfig {
+            lineshape: Some(lineshape),
+            ..FitConfig::default()
+        };
+        assert!(with(FreeLineshape::default()).check().is_ok());
+
+        let name_of = |config: FitConfig| match config.check() {
+            Err(FitError::InvalidConfig { name, .. }) => name,
+            other => panic!("expected an invalid setting, got {other:?}"),
+        };
+        let zero_sd = FreeLineshape {
+            curvature_sd: 0.0,
+            ..FreeLineshape::default()
+        };
+        assert_eq!(name_of(with(zero_sd)), "lineshape.curvature_sd");
+
+        let nan_step = FreeLineshape {
+            step_hz: f64::NAN,
+            ..FreeLineshape::default()
+        };
+        assert_eq!(name_of(with(nan_step)), "lineshape.step_hz");
+
+        let too_wide = FreeLineshape {
+            half_width_hz: 65.0,
+            step_hz: 1.0,
+            ..FreeLineshape::default()
+        };
+        assert_eq!(name_of(with(too_wide)), "lineshape.half_width_hz");
+
+        let unknown = r#"{"lineshape": {"half_width_hz": 5.0, "width": 1.0}}"#;
+        assert!(serde_json::from_str::<FitConfig>(unknown).is_err());
+
+        let partial = r#"{"lineshape": {"half_width_hz": 5.0}}"#;
+        let config: FitConfig = serde_json::from_str(partial).expect("valid settings");
+        let lineshape = config.lineshape.expect("lineshape set");
+        assert_eq!(
+            lineshape.step_hz.to_bits(),
+            FreeLineshape::default().step_hz.to_bits()
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The fitter: starting values, Levenberg-Marquardt on the nonlinear parameters, Cramér-Rao
 //! bounds and the report.
 
-use crate::config::{parse_sum, AmplitudeRatioPrior, CheckedFitConfig};
+use crate::config::{parse_sum, AmplitudeRatioPrior, CheckedFitConfig, MAX_FREE_LINESHAPE_SIDES};
 use crate::error::{FitError, Result};
 use crate::model::{Layout, Model, NonlinearPriors, RatioRow, State};
 use crate::prepare::{prepare_fid, prepare_ppm, PpmSpectrum, Prepared, ResampleCache};
@@ -145,6 +145,18 @@ pub struct FitResult {
     pub echo_time_s: Option<f64>,
     /// Water scaling details, when a water reference was applied.
     pub water: Option<quantify::WaterResult>,
+    /// Fitted free-form lineshape kernel, when one was fitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lineshape: Option<FittedLineshape>,
+}
+
+/// A fitted free-form lineshape kernel ([`crate::FreeLineshape`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FittedLineshape {
+    /// Grid step in Hz (a whole number of the model's frequency bins).
+    pub step_hz: f64,
+    /// Kernel values at offsets `-n..n` steps; they sum to 1.
+    pub values: Vec<f64>,
 }
 
 impl FitResult {
@@ -328,15 +340,34 @@ impl Fitter {
     }
 }
 
+/// Prior SD of the free-form lineshape kernel's centroid, in grid steps. The centroid and the
+/// global shift move the lines alike, so this prior keeps the kernel centred and leaves the
+/// shift to the shift parameter.
+const KERNEL_CENTROID_SD_STEPS: f64 = 0.01;
+
 /// Builds the model with its priors, runs the search and the solver, and assembles the
 /// result.
 fn run(prep: &Prepared, config: &CheckedFitConfig) -> Result<FitResult> {
     let n_entries = prep.names.len();
+    // The kernel's grid step is a whole number of FFT bins, so that moving a spectrum by one
+    // step is exact.
+    let (kernel_step_bins, kernel_sides) = match &config.lineshape {
+        Some(lineshape) => {
+            let step_bins = (lineshape.step_hz / prep.bin_hz).round().max(1.0);
+            let step_hz = step_bins * prep.bin_hz;
+            let sides = (lineshape.half_width_hz / step_hz)
+                .round()
+                .clamp(1.0, MAX_FREE_LINESHAPE_SIDES as f64);
+            (step_bins as usize, sides as usize)
+        }
+        None => (1, 0),
+    };
     let layout = Layout {
         phase1: config.fit_phase1,
         entry_shift: config.per_entry_shift,
         entry_lorentzian: config.per_entry_lorentzian,
         n_entries,
+        kernel_sides,
     };
     let hz_per_ppm = prep.hz_per_ppm;
     let index_of = |name: &str, field: &'static str| -> Result<usize> {
@@ -394,7 +425,8 @@ fn run(prep: &Prepared, config: &CheckedFitConfig) -> Result<FitResult> {
         lorentzian_bound_hz,
         placeholder_priors.clone(),
         Vec::new(),
-    );
+    )
+    .with_kernel(kernel_step_bins, 0.0, 0.0);
     let start = grid_search(
         &search_model,
         &Grid {
@@ -469,6 +501,14 @@ fn run(prep: &Prepared, config: &CheckedFitConfig) -> Result<FitResult> {
         lorentzian_bound_hz,
         priors,
         ratio_rows,
+    )
+    .with_kernel(
+        kernel_step_bins,
+        config
+            .lineshape
+            .as_ref()
+            .map_or(0.0, |lineshape| prior_sigma / lineshape.curvature_sd),
+        prior_sigma / KERNEL_CENTROID_SD_STEPS,
     );
 
     let initial = model.encode(&start.nonlinear);
@@ -726,6 +766,10 @@ fn assemble(
         dropped_entries: prep.dropped.clone(),
         echo_time_s: None,
         water: None,
+        lineshape: (!nonlinear.kernel.is_empty()).then(|| FittedLineshape {
+            step_hz: model.kernel_step_bins as f64 * prep.bin_hz,
+            values: nonlinear.kernel.clone(),
+        }),
     })
 }
 
@@ -921,6 +965,20 @@ mod tests {
 
     #[test]
     fn jacobian_matches_finite_differences() {
+        check_jacobian(0, 1, Vec::new());
+    }
+
+    #[test]
+    fn jacobian_matches_finite_differences_with_free_lineshape() {
+        // An uneven kernel, so that no derivative vanishes by symmetry, on a two-bin grid.
+        let kernel = vec![0.02, 0.05, 0.15, 0.6, 0.1, 0.05, 0.03];
+        check_jacobian(3, 2, kernel);
+    }
+
+    /// Compares the analytic Jacobian with finite differences, with a lineshape kernel of
+    /// `kernel_sides` points on each side (0: none) on a grid of `step_bins` FFT bins,
+    /// starting at `kernel`.
+    fn check_jacobian(kernel_sides: usize, step_bins: usize, kernel: Vec<f64>) {
         let (basis, fid) = problem_data();
         // A short FID, a narrow window and few spline knots keep the finite differences (one
         // model evaluation per residual row and parameter) quick.
@@ -945,6 +1003,7 @@ mod tests {
             entry_shift: true,
             entry_lorentzian: true,
             n_entries: 3,
+            kernel_sides,
         };
         let priors = NonlinearPriors {
             phase1_weight: 0.5,
@@ -954,7 +1013,8 @@ mod tests {
             entry_lorentzian_weight: vec![0.1, 0.2, 0.3],
         };
         let ratio_rows = vec![RatioRow::new(1, &[(0, 1.0), (2, 2.0)], 0.7, 3.0)];
-        let model = Model::new(&prep, layout, 3.7, 6.0, priors, ratio_rows);
+        let model = Model::new(&prep, layout, 3.7, 6.0, priors, ratio_rows)
+            .with_kernel(step_bins, 0.8, 0.3);
         let start = crate::model::Nonlinear {
             phase0_rad: 0.35,
             phase1_rad_per_ppm: 0.05,
@@ -963,6 +1023,7 @@ mod tests {
             gaussian_hz: 6.0,
             entry_shift_hz: vec![0.3, -0.5, 0.2],
             entry_lorentzian_hz: vec![0.5, -0.4, 1.0],
+            kernel,
         };
         let mut problem = Problem::new(&model, model.encode(&start));
         assert!(

@@ -41,10 +41,13 @@
 //! # Limitations
 //!
 //! - The ratio prior is linearised with the denominator's amplitude at the starting point.
-//! - The lineshape is Voigt (shared Lorentzian and Gaussian plus a Lorentzian per entry); there
-//!   is no free-form lineshape as in LCModel. On in-vivo spectra with distorted lines, broad
-//!   multiplets can take up the skirts of the singlets, so ratios of small metabolites move
-//!   with the priors ([`FitConfig::with_brain_defaults`] adds LCModel's).
+//! - The lineshape is Voigt (shared Lorentzian and Gaussian plus a Lorentzian per entry) by
+//!   default. On in-vivo spectra with distorted lines, broad multiplets can take up the skirts
+//!   of the singlets, so ratios of small metabolites move with the priors
+//!   ([`FitConfig::with_brain_defaults`] adds LCModel's). A free-form lineshape kernel like
+//!   LCModel's is an option ([`FreeLineshape`], off by default). It is a smooth correction
+//!   around the Voigt lineshape rather than LCModel's whole inhomogeneous broadening, and its
+//!   smoothness is a fixed prior, not chosen from the data as LCModel chooses it.
 //! - CRLBs assume white Gaussian noise and a correct model; they do not include baseline
 //!   misfit beyond what the residual SD absorbs.
 //! - The data's echo time is needed for water scaling; it is not used otherwise (the basis
@@ -67,10 +70,13 @@ mod search;
 
 pub use config::{
     AmplitudeRatioPrior, Baseline, BasisScale, CheckedFitConfig, Combination, FitConfig,
-    LineshapePrior, ScaleReference, Tissue, WaterScaling, LIVER_BASELINE_KNOT_SPACING_PPM,
+    FreeLineshape, LineshapePrior, ScaleReference, Tissue, WaterScaling,
+    LIVER_BASELINE_KNOT_SPACING_PPM, MAX_FREE_LINESHAPE_SIDES,
 };
 pub use error::{FitError, Result};
-pub use fit::{CombinationResult, EntryResult, FitReport, FitResult, FitSpectra, Fitter};
+pub use fit::{
+    CombinationResult, EntryResult, FitReport, FitResult, FitSpectra, FittedLineshape, Fitter,
+};
 pub use prepare::{PpmSpectrum, MAX_FREQUENCY_MISMATCH};
 pub use quantify::{
     basis_signal_per_proton, water_amplitude, WaterResult, WATER_MOLAR_MASS_G_PER_MOL,

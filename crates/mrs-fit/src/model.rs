@@ -7,6 +7,13 @@
 //! are the shared Lorentzian and Gaussian FWHMs (Hz), `d` the shared shift (Hz) and `l_j`,
 //! `d_j` per-entry terms kept inside `±bound` by `bound * tanh(raw / bound)`.
 //!
+//! With a free-form lineshape, `F[b_j(t) L_j(t)]` is replaced by its convolution with a real
+//! kernel `sum_s S_s F[b_j L_j](f - s df)` over `s = -n..n`, `df` a whole number of FFT bins
+//! (the FFT output moved by `s df` is the transform of the FID times `exp(i 2 pi s df t)`).
+//! The kernel sums to 1: the off-centre values are parameters and `S_0 = 1 - sum of them`.
+//! The second differences of its departure from a delta, and its centroid (which would
+//! otherwise trade off against the shift), are prior rows.
+//!
 //! The amplitudes `a_j >= 0` and the baseline coefficients enter linearly. For given nonlinear
 //! parameters they are solved by non-negative least squares; the solver sees only the
 //! nonlinear parameters (variable projection, Golub and Pereyra, SIAM J Numer Anal 1973;10:413)
@@ -25,6 +32,8 @@ pub(crate) struct Layout {
     pub entry_shift: bool,
     pub entry_lorentzian: bool,
     pub n_entries: usize,
+    /// Points on each side of the centre of the free-form lineshape kernel; 0 without one.
+    pub kernel_sides: usize,
 }
 
 impl Layout {
@@ -55,6 +64,22 @@ impl Layout {
         self.entry_lorentzian
             .then(|| self.global_base() + 3 + offset + j)
     }
+    /// Index of the kernel value at offset `s` (`s != 0`, `|s| <= kernel_sides`).
+    pub fn kernel_index(&self, s: isize) -> Option<usize> {
+        let n = self.kernel_sides as isize;
+        if n == 0 || s == 0 || s.abs() > n {
+            return None;
+        }
+        let mut base = self.global_base() + 3;
+        if self.entry_shift {
+            base += self.n_entries;
+        }
+        if self.entry_lorentzian {
+            base += self.n_entries;
+        }
+        let position = if s < 0 { s + n } else { s + n - 1 };
+        Some(base + position as usize)
+    }
     pub fn len(&self) -> usize {
         let mut n = self.global_base() + 3;
         if self.entry_shift {
@@ -63,7 +88,7 @@ impl Layout {
         if self.entry_lorentzian {
             n += self.n_entries;
         }
-        n
+        n + 2 * self.kernel_sides
     }
 }
 
@@ -77,6 +102,8 @@ pub(crate) struct Nonlinear {
     pub gaussian_hz: f64,
     pub entry_shift_hz: Vec<f64>,
     pub entry_lorentzian_hz: Vec<f64>,
+    /// Free-form lineshape kernel `S_{-n}..S_n` (summing to 1); empty without one.
+    pub kernel: Vec<f64>,
 }
 
 /// A soft constraint `sum over (k, c) of c * a[k] = 0`, each entry `k` listed once.
@@ -130,6 +157,12 @@ pub(crate) struct Model<'a> {
     pub entry_lorentzian_bound_hz: f64,
     pub priors: NonlinearPriors,
     pub ratio_rows: Vec<RatioRow>,
+    /// Grid step of the lineshape kernel in FFT bins.
+    pub kernel_step_bins: isize,
+    /// Weight of the kernel's second-difference rows.
+    pub kernel_weight: f64,
+    /// Weight of the row that keeps the kernel's centroid `sum_s s S_s` (in steps) at 0.
+    pub kernel_centroid_weight: f64,
     baseline_columns: Vec<BaselineColumn>,
     /// Gram matrix of the baseline block including the penalty rows.
     baseline_gram: Vec<f64>,
@@ -215,12 +248,24 @@ impl<'a> Model<'a> {
             entry_lorentzian_bound_hz,
             priors,
             ratio_rows,
+            kernel_step_bins: 1,
+            kernel_weight: 0.0,
+            kernel_centroid_weight: 0.0,
             baseline_columns,
             baseline_gram,
             n_penalty_rows_per_block: prep.baseline.penalty.len(),
             target: prep.stacked_target(),
             time_s,
         }
+    }
+
+    /// Sets the kernel's grid step in FFT bins and the weights of its second-difference rows
+    /// and of its centroid row (used when the layout has a kernel).
+    pub fn with_kernel(mut self, step_bins: usize, weight: f64, centroid_weight: f64) -> Self {
+        self.kernel_step_bins = step_bins.max(1) as isize;
+        self.kernel_weight = weight;
+        self.kernel_centroid_weight = centroid_weight;
+        self
     }
 
     pub fn n_entries(&self) -> usize {
@@ -254,6 +299,9 @@ impl<'a> Model<'a> {
         }
         if self.layout.entry_lorentzian {
             n += self.n_entries();
+        }
+        if self.layout.kernel_sides > 0 {
+            n += 2 * self.layout.kernel_sides + 2;
         }
         n
     }
@@ -291,7 +339,22 @@ impl<'a> Model<'a> {
                         .map_or(0.0, |i| bounded(params[i], self.entry_lorentzian_bound_hz))
                 })
                 .collect(),
+            kernel: self.decode_kernel(params),
         }
+    }
+
+    /// Kernel values `S_{-n}..S_n` from the parameters, `S_0` making the sum 1.
+    fn decode_kernel(&self, params: &[f64]) -> Vec<f64> {
+        let n = self.layout.kernel_sides as isize;
+        if n == 0 {
+            return Vec::new();
+        }
+        let mut kernel: Vec<f64> = (-n..=n)
+            .map(|s| self.layout.kernel_index(s).map_or(0.0, |i| params[i]))
+            .collect();
+        let others: f64 = kernel.iter().sum();
+        kernel[n as usize] = 1.0 - others;
+        kernel
     }
 
     /// Parameter vector for physical values; per-entry terms must lie inside their bounds.
@@ -318,7 +381,53 @@ impl<'a> Model<'a> {
                 );
             }
         }
+        let n = self.layout.kernel_sides as isize;
+        if nonlinear.kernel.len() == 2 * self.layout.kernel_sides + 1 {
+            for s in -n..=n {
+                if let Some(i) = self.layout.kernel_index(s) {
+                    params[i] = nonlinear.kernel[(s + n) as usize];
+                }
+            }
+        }
         params
+    }
+
+    /// Window spectrum of a model-grid signal, convolved with `kernel` when it is not empty.
+    fn spectrum(
+        &self,
+        signal: &[Complex64],
+        kernel: &[f64],
+        buffer: &mut Vec<Complex64>,
+    ) -> Vec<Complex64> {
+        if kernel.is_empty() {
+            return self.prep.window_spectrum(signal, buffer);
+        }
+        self.transform(signal, buffer);
+        self.convolve(buffer, kernel)
+    }
+
+    /// Uncentred FFT of a model-grid signal zero-filled to the FFT length, into `buffer`.
+    fn transform(&self, signal: &[Complex64], buffer: &mut Vec<Complex64>) {
+        buffer.clear();
+        buffer.extend_from_slice(signal);
+        buffer.resize(self.prep.n_fft, Complex64::new(0.0, 0.0));
+        self.prep.fft.process(buffer);
+    }
+
+    /// `sum_s S_s` times the FFT output moved `s` kernel steps up, at the window points.
+    fn convolve(&self, raw: &[Complex64], kernel: &[f64]) -> Vec<Complex64> {
+        let n = (kernel.len() / 2) as isize;
+        let mut sum = vec![Complex64::new(0.0, 0.0); self.prep.ppm.len()];
+        for (s, &weight) in (-n..=n).zip(kernel) {
+            if weight == 0.0 {
+                continue;
+            }
+            let moved = self.prep.sample_raw(raw, s * self.kernel_step_bins);
+            for (total, value) in sum.iter_mut().zip(&moved) {
+                *total += weight * value;
+            }
+        }
+        sum
     }
 
     /// Lineshape-modified FID of entry `j`.
@@ -413,7 +522,7 @@ impl<'a> Model<'a> {
         let mut stacked = Vec::with_capacity(n_entries);
         for j in 0..n_entries {
             let signal = self.signal(j, &nonlinear);
-            let mut column = self.prep.window_spectrum(&signal, &mut buffer);
+            let mut column = self.spectrum(&signal, &nonlinear.kernel, &mut buffer);
             for (value, factor) in column.iter_mut().zip(&phase) {
                 *value *= factor;
             }
@@ -528,6 +637,62 @@ impl<'a> Model<'a> {
                 );
             }
         }
+        let kernel = &nonlinear.kernel;
+        let n = kernel.len() / 2;
+        if n > 0 {
+            // The rows act on the kernel's departure from a delta, so that the Voigt model
+            // (a delta kernel) costs nothing.
+            let at = |s: isize| -> f64 {
+                let value = usize::try_from(s)
+                    .ok()
+                    .and_then(|i| kernel.get(i))
+                    .copied()
+                    .unwrap_or(0.0);
+                if s == n as isize {
+                    value - 1.0
+                } else {
+                    value
+                }
+            };
+            for c in 0..kernel.len() as isize {
+                rows.push(self.kernel_weight * (at(c - 1) - 2.0 * at(c) + at(c + 1)));
+            }
+            let centroid: f64 = kernel
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (i as f64 - n as f64) * v)
+                .sum();
+            rows.push(self.kernel_centroid_weight * centroid);
+        }
+        rows
+    }
+
+    /// Derivatives of the kernel's second-difference rows and centroid row with respect to
+    /// kernel parameter `k`: `(row index, value)`. Parameter `S_s` also lowers `S_0` by the
+    /// same amount.
+    fn kernel_prior_derivative(&self, k: usize) -> Vec<(usize, f64)> {
+        let n = self.layout.kernel_sides as isize;
+        let Some(s) = (-n..=n).find(|&s| self.layout.kernel_index(s) == Some(k)) else {
+            return Vec::new();
+        };
+        let base = self.n_rows() - (2 * n as usize + 2);
+        let coefficient = |centre: isize, t: isize| -> f64 {
+            match (t - centre).abs() {
+                0 => -2.0,
+                1 => 1.0,
+                _ => 0.0,
+            }
+        };
+        let mut rows: Vec<(usize, f64)> = (-n..=n)
+            .filter_map(|centre| {
+                let value = coefficient(centre, s) - coefficient(centre, 0);
+                (value != 0.0).then(|| (base + (centre + n) as usize, self.kernel_weight * value))
+            })
+            .collect();
+        rows.push((
+            base + 2 * n as usize + 1,
+            self.kernel_centroid_weight * s as f64,
+        ));
         rows
     }
 
@@ -544,15 +709,36 @@ impl<'a> Model<'a> {
         let mut derivatives = vec![vec![None; n_entries]; n_params];
         let mut buffer = Vec::with_capacity(self.prep.n_fft);
         let gaussian = state.nonlinear.gaussian_hz;
+        let kernel = &state.nonlinear.kernel;
+        let sides = self.layout.kernel_sides as isize;
         for j in (0..n_entries).filter(|&j| entries[j]) {
+            if sides > 0 {
+                // d/dS_s of the convolution with S_0 = 1 - sum of the others: the spectrum
+                // moved s steps less the unmoved one.
+                self.transform(&state.signals[j], &mut buffer);
+                let centre = self.prep.sample_raw(&buffer, 0);
+                for s in (-sides..=sides).filter(|&s| s != 0) {
+                    let Some(k) = self.layout.kernel_index(s) else {
+                        continue;
+                    };
+                    let moved = self.prep.sample_raw(&buffer, s * self.kernel_step_bins);
+                    derivatives[k][j] = Some(
+                        moved
+                            .iter()
+                            .zip(&centre)
+                            .zip(&state.phase)
+                            .map(|((m, c), e)| (m - c) * e)
+                            .collect(),
+                    );
+                }
+            }
             let weighted: Vec<Complex64> = state.signals[j]
                 .iter()
                 .zip(&self.time_s)
                 .map(|(s, &t)| s * t)
                 .collect();
             let t1: Vec<Complex64> = self
-                .prep
-                .window_spectrum(&weighted, &mut buffer)
+                .spectrum(&weighted, kernel, &mut buffer)
                 .iter()
                 .zip(&state.phase)
                 .map(|(v, e)| v * e)
@@ -563,8 +749,7 @@ impl<'a> Model<'a> {
                 .map(|(s, &t)| s * t * t)
                 .collect();
             let t2: Vec<Complex64> = self
-                .prep
-                .window_spectrum(&weighted2, &mut buffer)
+                .spectrum(&weighted2, kernel, &mut buffer)
                 .iter()
                 .zip(&state.phase)
                 .map(|(v, e)| v * e)
@@ -730,6 +915,9 @@ impl<'a> Model<'a> {
             if let Some((row, value)) = self.nonlinear_prior_derivative(k) {
                 column[row] += value;
             }
+            for (row, value) in self.kernel_prior_derivative(k) {
+                column[row] += value;
+            }
             for (row, value) in column.iter().enumerate() {
                 jacobian[row * n_params + k] = value * chain;
             }
@@ -755,6 +943,9 @@ impl<'a> Model<'a> {
                 jacobian[row * n_columns + k] = *value;
             }
             if let Some((row, value)) = self.nonlinear_prior_derivative(k) {
+                jacobian[row * n_columns + k] += value;
+            }
+            for (row, value) in self.kernel_prior_derivative(k) {
                 jacobian[row * n_columns + k] += value;
             }
         }

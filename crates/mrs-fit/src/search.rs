@@ -107,6 +107,7 @@ pub(crate) fn grid_search(model: &Model<'_>, grid: &Grid) -> Start {
                         gaussian_hz: gaussian,
                         entry_shift_hz: vec![0.0; n_entries],
                         entry_lorentzian_hz: vec![0.0; n_entries],
+                        kernel: Vec::new(),
                     },
                     amplitudes: x.clone(),
                     rms_residual: (rss / target.len() as f64).sqrt(),

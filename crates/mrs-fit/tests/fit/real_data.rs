@@ -431,9 +431,10 @@ fn philips_in_vivo_spectrum_fits() {
     // lines are added.
     // NOTE: this in-vivo fit depends on the priors. With LCModel's ratio and shift priors
     // (FitConfig::with_brain_defaults, the fit example's default) tNAA/tCr is 0.83 and
-    // tCho/tCr 0.08, and with the shift priors alone tNAA/tCr is 0.99. The model has no
-    // free-form lineshape like LCModel's, so broad multiplets (PE, Asp, GABA) take up the
-    // skirts of this spectrum's singlets. Without priors, Asp and GABA come out near tCr.
+    // tCho/tCr 0.08, and with the shift priors alone tNAA/tCr is 0.99. Broad multiplets (PE,
+    // Asp, GABA) take up the skirts of this spectrum's singlets. Without priors, Asp and GABA
+    // come out near tCr. The free-form lineshape (FreeLineshape::default() with the brain
+    // defaults) does not cure this: tNAA/tCr 0.87, tCho/tCr 0.09, PE/tCr 0.76.
     let config = FitConfig {
         extra_components: mrs_fit::components::brain_lipid_mm_components(),
         ..FitConfig::default()
