@@ -112,3 +112,28 @@ pub fn simulate(basis: &BasisSet, truth: &Truth, noise_sd: f64, seed: u64) -> Fi
         .collect();
     Fid::new(samples, acquisition).expect("finite simulation")
 }
+
+/// [`simulate`] with every entry's FID (before noise) also multiplied by `envelope(t)`: a
+/// lineshape that is not Voigt, such as a main line with a shifted shoulder.
+pub fn simulate_with_envelope(
+    basis: &BasisSet,
+    truth: &Truth,
+    envelope: impl Fn(f64) -> Complex64,
+    noise_sd: f64,
+    seed: u64,
+) -> Fid {
+    let clean = simulate(basis, truth, 0.0, 0);
+    let dt = clean.acquisition().dwell_time_s;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let normal = Normal::new(0.0, 1.0).expect("valid distribution");
+    let samples = clean
+        .samples()
+        .iter()
+        .enumerate()
+        .map(|(n, value)| {
+            let noise = Complex64::new(normal.sample(&mut rng), normal.sample(&mut rng)) * noise_sd;
+            value * envelope(n as f64 * dt) + noise
+        })
+        .collect();
+    Fid::new(samples, clean.acquisition().clone()).expect("finite simulation")
+}

@@ -1,9 +1,11 @@
 //! Fits of simulated spectra with known parameters.
 
-use crate::support::{simulate, synthetic_basis, Truth};
+use crate::support::{simulate, simulate_with_envelope, synthetic_basis, Truth};
 use mrs_core::{Complex64, Fid};
-use mrs_fit::{AmplitudeRatioPrior, BasisScale, FitConfig, FitError, Fitter, PpmSpectrum};
-use std::f64::consts::PI;
+use mrs_fit::{
+    AmplitudeRatioPrior, BasisScale, FitConfig, FitError, Fitter, FreeLineshape, PpmSpectrum,
+};
+use std::f64::consts::{LN_2, PI};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 const MHZ: f64 = 123.2;
@@ -428,4 +430,68 @@ fn missing_prior_entries_can_be_skipped() {
     for (a, b) in result.entries.iter().zip(&expected.entries) {
         assert_eq!(a.amplitude.to_bits(), b.amplitude.to_bits(), "{}", a.name);
     }
+}
+
+/// Envelope of a main line (75 %) with a shoulder (25 %) 4 Hz above it, broadened by a
+/// further 2 Hz Gaussian FWHM. Eddy currents or two shim compartments give such lineshapes,
+/// which are not Voigt.
+fn shoulder_envelope(t: f64) -> Complex64 {
+    let x = PI * 2.0 * t;
+    0.75 + 0.25 * Complex64::new(-x * x / (4.0 * LN_2), 2.0 * PI * 4.0 * t).exp()
+}
+
+/// A lineshape with a 25 % shoulder 4 Hz from the main line, little noise (SD 0.002 per FID
+/// point against entries of up to 9 protons). The Voigt model takes up the shoulder with the
+/// neighbouring entries and misses some amplitudes by more than 5 % (measured: Cr +6.6 %, Ins
+/// +6.3 %). The free-form kernel can represent the shoulder (it lies inside its 10 Hz
+/// half-width), so the amplitudes must come back within the 1 % of a noiseless fit with an
+/// exact model (measured: within 0.35 %).
+#[test]
+fn free_lineshape_fits_shoulder() {
+    let truth = Truth {
+        amplitudes: AMPLITUDES.to_vec(),
+        shift_hz: 3.0,
+        lorentzian_hz: 2.0,
+        gaussian_hz: 4.0,
+        phase0_rad: 0.3,
+    };
+    let voigt = fitter(&BRAIN, 2048, 0.00025, FitConfig::default());
+    let fid = simulate_with_envelope(voigt.basis(), &truth, shoulder_envelope, 0.002, 7);
+    let free = fitter(
+        &BRAIN,
+        2048,
+        0.00025,
+        FitConfig {
+            lineshape: Some(FreeLineshape {
+                half_width_hz: 10.0,
+                ..FreeLineshape::default()
+            }),
+            ..FitConfig::default()
+        },
+    );
+    let errors = |fitter: &Fitter| -> Vec<f64> {
+        let result = fitter.fit_fid(&fid).expect("valid fit input");
+        assert!(result.report.converged, "{}", result.report.termination);
+        BRAIN
+            .iter()
+            .zip(AMPLITUDES)
+            .map(|(name, expected)| {
+                let fitted = result.entry(name).expect("entry present").amplitude;
+                let error = (fitted - expected) / expected;
+                eprintln!("{name}: fitted {fitted:.4}, true {expected}, error {error:+.4}");
+                error
+            })
+            .collect()
+    };
+    let voigt_errors = errors(&voigt);
+    let free_errors = errors(&free);
+    let largest = |errors: &[f64]| errors.iter().fold(0.0f64, |m, e| m.max(e.abs()));
+    assert!(
+        largest(&voigt_errors) > 0.05,
+        "the Voigt model fits the shoulder: errors {voigt_errors:?}"
+    );
+    assert!(
+        largest(&free_errors) < NOISELESS_AMPLITUDE_TOLERANCE,
+        "free lineshape errors {free_errors:?}"
+    );
 }
