@@ -145,6 +145,14 @@ impl ModelMeta {
     }
 }
 
+/// Seeds libtorch's generator for the dropout masks of a Monte Carlo prediction.
+fn seed_dropout(options: &PredictOptions) {
+    if options.mc_samples > 0 {
+        // libtorch takes the seed as i64; the bits are kept.
+        tch::manual_seed(options.seed as i64);
+    }
+}
+
 /// One member's weights and networks.
 #[derive(Debug)]
 pub(crate) struct Member {
@@ -239,6 +247,11 @@ pub struct PredictOptions {
     pub batch_size: usize,
     /// Monte Carlo dropout passes per member; 0 uses each member once without dropout. Default 0.
     pub mc_samples: usize,
+    /// Seed of the dropout masks when `mc_samples > 0`. Default 0.
+    ///
+    /// NOTE: libtorch draws dropout masks from one process-wide generator, so the same seed
+    /// gives the same predictions only while no other thread draws from it at the same time.
+    pub seed: u64,
 }
 
 impl Default for PredictOptions {
@@ -246,6 +259,7 @@ impl Default for PredictOptions {
         PredictOptions {
             batch_size: 256,
             mc_samples: 0,
+            seed: 0,
         }
     }
 }
@@ -414,8 +428,10 @@ impl Model {
         self.check_dataset(dataset, folder)?;
         let scale_column = scale_column(dataset, folder)?;
         let mut parts = Vec::with_capacity(dataset.n_shards());
+        seed_dropout(options);
         for shard in dataset.shards() {
-            parts.push(self.predict(&Inputs::from_shard(&shard?, scale_column), options)?);
+            let inputs = Inputs::from_shard(&shard?, scale_column);
+            parts.push(self.predict_with_current_masks(&inputs, options)?);
         }
         concat_predictions(self.meta.outputs.clone(), parts)
     }
@@ -426,6 +442,17 @@ impl Model {
     /// [`CnnError::Mismatch`] when the input length is not the representation's;
     /// [`CnnError::InvalidConfig`] for a zero batch size; libtorch errors.
     pub fn predict(&self, inputs: &Inputs, options: &PredictOptions) -> Result<Predictions> {
+        seed_dropout(options);
+        self.predict_with_current_masks(inputs, options)
+    }
+
+    /// Predicts without seeding the dropout masks, so that the shards of one dataset draw
+    /// different masks from one seed.
+    fn predict_with_current_masks(
+        &self,
+        inputs: &Inputs,
+        options: &PredictOptions,
+    ) -> Result<Predictions> {
         let rep = &self.meta.representation;
         let per = rep.len();
         let n = inputs.len();

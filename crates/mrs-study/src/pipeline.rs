@@ -330,6 +330,7 @@ pub fn run(
     })?;
     let options = PredictOptions {
         mc_samples: config.mc_samples,
+        seed: config.seed,
         ..PredictOptions::default()
     };
     let read_options = cohort.read_options();
