@@ -164,10 +164,10 @@ pub const MAX_FREE_LINESHAPE_SIDES: usize = 64;
 /// `n = round(half_width_hz / step)` and `step` the multiple of the model's frequency bin
 /// nearest `step_hz` (at least one bin). It sums to 1: the `2 n` off-centre values are fitted
 /// and `S_0 = 1 - sum of the others`, so the amplitudes keep their meaning. It starts as a
-/// delta (`S_0 = 1`), the Voigt model. The second differences of its departure from that
-/// delta, `D_{s-1} - 2 D_s + D_{s+1}` with `D = S - delta` (and `D = 0` beyond both ends), are
-/// Gaussian priors of SD `curvature_sd`, added as residual rows like the other priors: each
-/// row is `sigma * difference / curvature_sd`, with `sigma` the noise SD of the spectrum.
+/// delta (`S_0 = 1`), the Voigt model. Let `D = S - delta`, taken as 0 beyond both ends. Each
+/// second difference `D_{s-1} - 2 D_s + D_{s+1}` has a Gaussian prior of SD `curvature_sd`.
+/// Like the other priors, it is a residual row `sigma * difference / curvature_sd`, with
+/// `sigma` the noise SD of the spectrum.
 ///
 /// Unlike LCModel, whose kernel carries all the inhomogeneous broadening (it has no Gaussian
 /// term) and is smoothed as a whole, the Voigt terms here carry the main line and the kernel

@@ -56,6 +56,31 @@ fn print_result(label: &str, result: &FitResult) {
     }
 }
 
+/// Figures reported under one name: a combination such as `tNAA`, or else a single entry.
+struct Reported {
+    ratio: Option<f64>,
+    crlb_percent: f64,
+    concentration_mmol_per_l: Option<f64>,
+}
+
+/// Looks up `name` among the combinations of `result`, then among its entries.
+fn reported(result: &FitResult, name: &str) -> Option<Reported> {
+    result
+        .combination(name)
+        .map(|c| Reported {
+            ratio: c.ratio_to_reference,
+            crlb_percent: c.crlb_percent,
+            concentration_mmol_per_l: c.concentration_mmol_per_l,
+        })
+        .or_else(|| {
+            result.entry(name).map(|e| Reported {
+                ratio: e.ratio_to_reference,
+                crlb_percent: e.crlb_percent,
+                concentration_mmol_per_l: e.concentration_mmol_per_l,
+            })
+        })
+}
+
 fn challenge_options() -> ReadOptions {
     // The challenge's .RAW files have no $SEQPAR; its README gives 123.2 MHz, 4000 Hz, TE 30 ms.
     ReadOptions {
@@ -256,16 +281,9 @@ fn lcmodel_test_spectrum_matches_lcmodel() {
         ("GSH", 0.257, 12.0),
     ];
     for (name, expected, expected_sd_percent) in lcmodel {
-        let (ratio, sd_percent) = result
-            .combination(name)
-            .map(|c| (c.ratio_to_reference, c.crlb_percent))
-            .or_else(|| {
-                result
-                    .entry(name)
-                    .map(|e| (e.ratio_to_reference, e.crlb_percent))
-            })
-            .expect("ratio reported");
-        let ratio = ratio.expect("reference present");
+        let reported = reported(&result, name).expect("ratio reported");
+        let ratio = reported.ratio.expect("reference present");
+        let sd_percent = reported.crlb_percent;
         let combined_sd = ((ratio * sd_percent / 100.0).powi(2)
             + (expected * expected_sd_percent / 100.0).powi(2))
         .sqrt();
@@ -440,14 +458,12 @@ fn philips_in_vivo_spectrum_fits() {
         ..FitConfig::default()
     };
     let fitter = Fitter::new(basis, config.check().expect("valid config")).expect("basis");
-    let result = fitter.fit_fid(&fid).expect("valid input");
+    let mut result = fitter.fit_fid(&fid).expect("valid input");
     print_result("Philips sub-01", &result);
     assert!(result.report.converged, "{}", result.report.termination);
     let ratio = |name: &str| {
-        result
-            .combination(name)
-            .and_then(|c| c.ratio_to_reference)
-            .or_else(|| result.entry(name).and_then(|e| e.ratio_to_reference))
+        reported(&result, name)
+            .and_then(|r| r.ratio)
             .unwrap_or(f64::NAN)
     };
     let (naa, cho, ins) = (ratio("tNAA"), ratio("tCho"), ratio("Ins"));
@@ -456,15 +472,13 @@ fn philips_in_vivo_spectrum_fits() {
     assert!((1.0..2.0).contains(&naa), "tNAA/tCr {naa}");
     assert!((0.1..0.5).contains(&cho), "tCho/tCr {cho}");
     assert!((0.3..1.5).contains(&ins), "Ins/tCr {ins}");
-    let mut result = result;
+
     fitter
         .apply_water_reference(&mut result, &read("philips/sub-01_PRESS_35_ref.sdat"))
         .expect("water scaling");
     let mm = |name: &str| {
-        result
-            .combination(name)
-            .and_then(|c| c.concentration_mmol_per_l)
-            .or_else(|| result.entry(name).and_then(|e| e.concentration_mmol_per_l))
+        reported(&result, name)
+            .and_then(|r| r.concentration_mmol_per_l)
             .unwrap_or(f64::NAN)
     };
     let (naa, cr, cho, ins) = (mm("tNAA"), mm("tCr"), mm("tCho"), mm("Ins"));

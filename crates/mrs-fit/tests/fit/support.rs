@@ -79,6 +79,20 @@ pub struct Truth {
     pub phase0_rad: f64,
 }
 
+impl Truth {
+    /// Builds a truth with these amplitudes, no shift or phase, and a 2 Hz Lorentzian and
+    /// 4 Hz Gaussian lineshape.
+    pub fn plain(amplitudes: Vec<f64>) -> Self {
+        Truth {
+            amplitudes,
+            shift_hz: 0.0,
+            lorentzian_hz: 2.0,
+            gaussian_hz: 4.0,
+            phase0_rad: 0.0,
+        }
+    }
+}
+
 /// `exp(i phase0) sum_j a_j b_j(t) exp((-pi l + i 2 pi d) t - (pi g t)^2 / (4 ln 2))` plus
 /// complex white noise of SD `noise_sd` per real and imaginary part of each FID point.
 pub fn simulate(basis: &BasisSet, truth: &Truth, noise_sd: f64, seed: u64) -> Fid {

@@ -155,13 +155,7 @@ fn ppm_spectrum_input_recovers_ratios() {
 #[test]
 fn batch_reports_progress_for_every_fit() {
     let fitter = fitter(&["NAA", "Cr", "Cho"], 1024, 0.0005, FitConfig::default());
-    let truth = Truth {
-        amplitudes: vec![1.0, 0.8, 0.2],
-        shift_hz: 0.0,
-        lorentzian_hz: 2.0,
-        gaussian_hz: 4.0,
-        phase0_rad: 0.0,
-    };
+    let truth = Truth::plain(vec![1.0, 0.8, 0.2]);
     let fids: Vec<Fid> = (0..6)
         .map(|seed| simulate(fitter.basis(), &truth, 0.02, seed))
         .collect();
@@ -191,13 +185,7 @@ fn water_reference_gives_concentrations() {
     let mut config = FitConfig::default();
     config.water.echo_time_s = Some(0.030);
     let fitter = fitter(&["NAA", "Cr", "Cho"], 1024, 0.0005, config);
-    let truth = Truth {
-        amplitudes: vec![1.0, 0.8, 0.2],
-        shift_hz: 0.0,
-        lorentzian_hz: 2.0,
-        gaussian_hz: 4.0,
-        phase0_rad: 0.0,
-    };
+    let truth = Truth::plain(vec![1.0, 0.8, 0.2]);
     let fid = simulate(fitter.basis(), &truth, 0.0, 0);
     let mut result = fitter.fit_fid(&fid).expect("valid fit input");
     fitter
@@ -231,13 +219,7 @@ fn water_reference_gives_concentrations() {
 fn water_scaling_follows_the_basis_scale() {
     let names = ["NAA", "Cr", "Cho"];
     let basis = synthetic_basis(&names, 1024, 0.0005, MHZ);
-    let truth = Truth {
-        amplitudes: vec![1.0, 0.8, 0.2],
-        shift_hz: 0.0,
-        lorentzian_hz: 2.0,
-        gaussian_hz: 4.0,
-        phase0_rad: 0.0,
-    };
+    let truth = Truth::plain(vec![1.0, 0.8, 0.2]);
     let fid = simulate(&basis, &truth, 0.0, 0);
     let water = challenge_water(&fid);
 
@@ -274,13 +256,7 @@ fn water_scaling_follows_the_basis_scale() {
 /// error that names them.
 #[test]
 fn basis_scale_can_be_given_or_missing() {
-    let truth = Truth {
-        amplitudes: vec![1.0],
-        shift_hz: 0.0,
-        lorentzian_hz: 2.0,
-        gaussian_hz: 4.0,
-        phase0_rad: 0.0,
-    };
+    let truth = Truth::plain(vec![1.0]);
     let mut config = FitConfig::default();
     config.water.echo_time_s = Some(0.030);
     let missing = fitter(&["Cho"], 1024, 0.0005, config.clone());
@@ -361,18 +337,7 @@ fn unknown_ratio_prior_name_is_rejected() {
         ..FitConfig::default()
     };
     let fitter = fitter(&["NAA", "Cr"], 1024, 0.0005, config);
-    let fid = simulate(
-        fitter.basis(),
-        &Truth {
-            amplitudes: vec![1.0, 1.0],
-            shift_hz: 0.0,
-            lorentzian_hz: 2.0,
-            gaussian_hz: 4.0,
-            phase0_rad: 0.0,
-        },
-        0.0,
-        0,
-    );
+    let fid = simulate(fitter.basis(), &Truth::plain(vec![1.0, 1.0]), 0.0, 0);
     assert!(matches!(
         fitter.fit_fid(&fid),
         Err(FitError::UnknownName { .. })
@@ -390,13 +355,7 @@ fn sum_ratio_prior_constrains_amplitudes() {
         ..FitConfig::default()
     };
     let fitter = fitter(&["NAA", "Cr", "Cho", "Tau"], 1024, 0.0005, config);
-    let truth = Truth {
-        amplitudes: vec![1.0, 0.8, 0.25, 0.39],
-        shift_hz: 0.0,
-        lorentzian_hz: 2.0,
-        gaussian_hz: 4.0,
-        phase0_rad: 0.0,
-    };
+    let truth = Truth::plain(vec![1.0, 0.8, 0.25, 0.39]);
     let fid = simulate(fitter.basis(), &truth, 0.01, 3);
     let result = fitter.fit_fid(&fid).expect("valid fit input");
     let amplitude = |name: &str| result.entry(name).expect("entry").amplitude;
@@ -407,13 +366,7 @@ fn sum_ratio_prior_constrains_amplitudes() {
 /// A prior marked `skip_if_missing` whose entries the basis lacks changes nothing.
 #[test]
 fn missing_prior_entries_can_be_skipped() {
-    let truth = Truth {
-        amplitudes: vec![1.0, 0.8],
-        shift_hz: 0.0,
-        lorentzian_hz: 2.0,
-        gaussian_hz: 4.0,
-        phase0_rad: 0.0,
-    };
+    let truth = Truth::plain(vec![1.0, 0.8]);
     let plain = fitter(&["NAA", "Cr"], 1024, 0.0005, FitConfig::default());
     let fid = simulate(plain.basis(), &truth, 0.01, 4);
     let expected = plain.fit_fid(&fid).expect("valid fit input");
