@@ -169,10 +169,10 @@ pub const MAX_FREE_LINESHAPE_SIDES: usize = 64;
 /// Like the other priors, it is a residual row `sigma * difference / curvature_sd`, with
 /// `sigma` the noise SD of the spectrum.
 ///
-/// Unlike LCModel, whose kernel carries all the inhomogeneous broadening (it has no Gaussian
-/// term) and is smoothed as a whole, the Voigt terms here carry the main line and the kernel
-/// adds a smooth correction (shoulders, skirts) around the delta, so a spectrum the Voigt
-/// model fits costs nothing. Smoothing the whole kernel would penalise the delta and force a
+/// LCModel's kernel carries all the inhomogeneous broadening (it has no Gaussian term) and is
+/// smoothed as a whole. Here the Voigt terms carry the main line, and the kernel adds a smooth
+/// correction (shoulders, skirts) around the delta, so a spectrum the Voigt model fits costs
+/// nothing. Smoothing the whole kernel would penalise the delta and force a
 /// broad kernel onto narrow lines. The kernel's centroid `sum_s s S_s` is held at 0 by a
 /// further row (SD 0.01 steps): a kernel off centre moves every line like the global shift,
 /// which is fitted already. The kernel may go negative; the values and CRLBs include its correlations with
