@@ -27,6 +27,10 @@ for subject in sub-01 sub-02; do
         --basis-centre-ppm 4.68 --config examples/fit_water.toml \
         --data "tests/data/philips/${subject}_PRESS_35_act.sdat" \
         --h2o "tests/data/philips/${subject}_PRESS_35_ref.sdat" --out "$out/fit/$subject"
+    "$bin/fit" --basis tests/data/basis-osprey/3T_PRESS_Philips_35ms_noMM.BASIS \
+        --basis-centre-ppm 4.68 --config examples/fit_lineshape.toml \
+        --data "tests/data/philips/${subject}_PRESS_35_act.sdat" \
+        --h2o "tests/data/philips/${subject}_PRESS_35_ref.sdat" --out "$out/fit/$subject-lineshape"
 done
 "$bin/fit" --basis "$challenge/basis/press3T_30ms.BASIS" --data tests/data/siemens/SVS_30.rda \
     --out "$out/fit/siemens-rda"

@@ -1,4 +1,4 @@
-//! The settings file shipped for the fit example parses into a valid fit configuration.
+//! The settings files shipped for the fit example parse into valid fit configurations.
 
 use mrs_fit::files::{read_fit_config, FilesError};
 use mrs_fit::FitConfig;
@@ -29,6 +29,20 @@ fn example_water_settings_parse() {
         (water - expected).abs() < 1e-9 * expected,
         "{water} vs {expected}"
     );
+}
+
+#[test]
+fn example_lineshape_settings_parse() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let config = read_fit_config(&root.join("examples/fit_lineshape.toml")).expect("valid file");
+    let water = read_fit_config(&root.join("examples/fit_water.toml")).expect("valid file");
+    // The same water scaling, plus the free-form lineshape.
+    assert_eq!(config.water, water.water);
+    let lineshape = config.lineshape.clone().expect("lineshape set");
+    assert!((lineshape.half_width_hz - 6.0).abs() < 1e-12);
+    assert!((lineshape.step_hz - 1.0).abs() < 1e-12);
+    assert!((lineshape.curvature_sd - 0.005).abs() < 1e-12);
+    config.check().expect("valid settings");
 }
 
 #[test]
